@@ -1,0 +1,55 @@
+# axmail: make run starts the demo, make test runs every check CI runs.
+GO          ?= go
+BIN         := bin
+TOOLS       := axcompact
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+DATA_DIR    ?= ./axdata
+
+.PHONY: all build run test lint fmt-check vet staticcheck unit fuzz-smoke bench clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# Until axd exists (issue 3), run builds axcompact, fills a demo store in
+# $(DATA_DIR) with storefill, deletes half of it, compacts and checks it.
+run: build
+	$(GO) run ./scripts/bench/storefill --data-dir $(DATA_DIR) --messages 2000 --size 8K --delete-every 2
+	$(BIN)/axcompact run --data-dir $(DATA_DIR) --json
+	$(BIN)/axcompact check --data-dir $(DATA_DIR) --json
+
+test: lint unit
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -count=1 -timeout 20m ./...
+
+# Each fuzz target for a short while; the seeds already run in unit.
+fuzz-smoke:
+	$(GO) test -run=NONE -fuzz=FuzzReadRecord -fuzztime=20s ./internal/store/
+	$(GO) test -run=NONE -fuzz=FuzzDecodeIndex -fuzztime=20s ./internal/store/
+	$(GO) test -run=NONE -fuzz=FuzzSummarize -fuzztime=20s ./internal/message/
+	$(GO) test -run=NONE -fuzz=FuzzUnmarshalSummary -fuzztime=20s ./internal/message/
+
+bench:
+	scripts/bench/store.sh
+
+clean:
+	rm -rf $(BIN)

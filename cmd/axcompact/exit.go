@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/axmail/axmail/internal/config"
+	"github.com/axmail/axmail/internal/store"
+)
+
+// Exit codes, as sysexits(3) with dsync's 2.
+const (
+	exitOK       = 0
+	exitPartial  = 2  // problems found, or some containers skipped
+	exitUsage    = 64 // bad flags or arguments
+	exitSoftware = 70 // an internal error
+	exitIOErr    = 74 // an I/O error on the store
+	exitTempFail = 75 // the lock is held (axd is running): retry later
+	exitConfig   = 78 // bad configuration
+)
+
+const exitStatusHelp = `
+EXIT STATUS
+  0   done: the store is clean (check) or compacted (run)
+  2   done in part: problems found (check), or damaged containers skipped (run)
+  64  usage error
+  70  internal error
+  74  I/O error reading or writing the store
+  75  the data directory is locked (axd or another axcompact is running): retry later
+  78  bad configuration
+`
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, store.ErrLocked):
+		return exitTempFail
+	case config.IsConfigError(err):
+		return exitConfig
+	case isUsage(err):
+		return exitUsage
+	case store.IsPermanent(err):
+		return exitSoftware
+	default:
+		return exitIOErr
+	}
+}
+
+// isUsage recognises cobra's and pflag's argument errors, which have no
+// type of their own.
+func isUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "accepts ", "requires "} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}

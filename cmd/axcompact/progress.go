@@ -1,0 +1,37 @@
+package main
+
+import (
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// newProgress returns a byte progress callback that draws a bar on stderr
+// when it is a terminal, and does nothing otherwise.
+func (g *globalOptions) newProgress(desc string) (update func(done, total int64), finish func()) {
+	if !g.interactive(g.stderr) {
+		return nil, func() {}
+	}
+	var bar *progressbar.ProgressBar
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(g.stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100e6),
+		progressbar.OptionClearOnFinish(),
+	}
+	if os.Getenv("NO_COLOR") == "" {
+		opts = append(opts, progressbar.OptionEnableColorCodes(false))
+	}
+	return func(done, total int64) {
+			if bar == nil {
+				bar = progressbar.NewOptions64(total, opts...)
+			}
+			bar.ChangeMax64(total)
+			_ = bar.Set64(done)
+		}, func() {
+			if bar != nil {
+				_ = bar.Finish()
+			}
+		}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axmail/axmail/internal/store"
+)
+
+type runOptions struct {
+	threshold float64
+	dryRun    bool
+}
+
+func (o *runOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().Float64Var(&o.threshold, "threshold", 40, "compact containers whose deleted bytes are at least this percentage")
+	cmd.Flags().BoolVarP(&o.dryRun, "dry-run", "n", false, "report what would be compacted, change nothing")
+}
+
+func newRunCmd(g *globalOptions) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Reclaim the space of deleted messages",
+		Long: `run copies the live messages of every container whose garbage is at least
+--threshold percent into new containers, verifying each checksum, then
+deletes the old containers. Killed at any moment, it loses nothing; the
+next run (or axd's start) finishes or undoes the interrupted step.
+A container with a damaged live record is skipped and reported (exit 2).` + "\n" + exitStatusHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRun(cmd.Context(), g, o)
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+func runRun(ctx context.Context, g *globalOptions, o *runOptions) error {
+	if o.threshold <= 0 || o.threshold > 100 {
+		return &exitError{code: exitUsage, err: fmt.Errorf("--threshold %v: want a percentage in (0, 100]", o.threshold)}
+	}
+	return g.withStore(ctx, func(s *store.Store) error {
+		progress, finish := g.newProgress("compacting")
+		res, err := s.Compact(ctx, store.CompactOptions{Threshold: o.threshold / 100, DryRun: o.dryRun, Progress: progress})
+		finish()
+		if err != nil {
+			return err
+		}
+		if err := reportRun(g, res); err != nil {
+			return err
+		}
+		if len(res.Skipped) > 0 {
+			return &exitError{code: exitPartial}
+		}
+		return ctx.Err()
+	})
+}
+
+func reportRun(g *globalOptions, res store.CompactResult) error {
+	if g.json {
+		type skipped struct {
+			Path    string `json:"path"`
+			Offset  int64  `json:"offset"`
+			Problem string `json:"problem"`
+		}
+		out := struct {
+			store.CompactResult
+			Skipped []skipped `json:"skipped"`
+		}{CompactResult: res, Skipped: []skipped{}}
+		for _, p := range res.Skipped {
+			out.Skipped = append(out.Skipped, skipped{p.Path, p.Offset, p.Err.Error()})
+		}
+		return writeJSON(g.stdout, out)
+	}
+	for _, p := range res.Skipped {
+		fmt.Fprintf(g.stdout, "skipped %s at offset %d: %v\n", p.Path, p.Offset, p.Err)
+	}
+	if g.interactive(g.stdout) {
+		verb := "compacted"
+		if res.DryRun {
+			verb = "would compact"
+		}
+		fmt.Fprintf(g.stdout, "%s %d of %d candidate containers: %s live copied, %s reclaimed in %s\n",
+			verb, max(res.Compacted, dryCount(res)), res.Candidates, human(res.LiveBytes), human(res.Reclaimed), res.Duration.Round(1e6))
+	}
+	return nil
+}
+
+func dryCount(res store.CompactResult) int {
+	if res.DryRun {
+		return res.Candidates
+	}
+	return 0
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// human formats a byte count with a binary unit.
+func human(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

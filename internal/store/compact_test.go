@@ -1,0 +1,158 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+	"time"
+)
+
+// fillHalfDeleted appends n messages to one mailbox and expunges every
+// other one; it returns the GUIDs and bodies of those that stay.
+func fillHalfDeleted(t *testing.T, s *Store, n, size int) map[GUID][]byte {
+	t.Helper()
+	ctx := context.Background()
+	kept := make(map[GUID][]byte)
+	var del []uint32
+	var mb MailboxID
+	for i := range n {
+		body := testMessage(i, size)
+		p, err := s.Append(ctx, "a@example.org", "INBOX", body, 0, nil, time.Time{}, Quota{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb = p.Mailbox
+		info, _ := s.Message(p.Mailbox, p.UID)
+		if i%2 == 0 {
+			del = append(del, p.UID)
+		} else {
+			kept[info.GUID] = body
+		}
+	}
+	if _, err := s.Remove(ctx, mb, del); err != nil {
+		t.Fatal(err)
+	}
+	return kept
+}
+
+func TestCompactReclaimsAndKeepsLive(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, Options{DataDir: dir, ContainerSize: 256 << 10})
+	kept := fillHalfDeleted(t, s, 200, 4000)
+	var before int64
+	for _, p := range s.files {
+		st, _ := os.Stat(p)
+		before += st.Size()
+	}
+	dry, err := s.Compact(ctx, CompactOptions{DryRun: true})
+	if err != nil || dry.Candidates == 0 || dry.Compacted != 0 {
+		t.Fatalf("dry run = %+v, %v", dry, err)
+	}
+	res, err := s.Compact(ctx, CompactOptions{})
+	if err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if res.Compacted == 0 || res.Compacted != res.Candidates || len(res.Skipped) != 0 {
+		t.Fatalf("Compact = %+v", res)
+	}
+	var after int64
+	for _, p := range s.files {
+		st, _ := os.Stat(p)
+		after += st.Size()
+	}
+	if after >= before*3/4 {
+		t.Fatalf("containers %d bytes after compaction, %d before: nothing reclaimed", after, before)
+	}
+	for g, body := range kept {
+		if got := readAll(t, s, g); !bytes.Equal(got, body) {
+			t.Fatalf("message %s changed by compaction", g)
+		}
+	}
+	mustCheckClean(t, s)
+	// A second run finds nothing to do.
+	res, err = s.Compact(ctx, CompactOptions{})
+	if err != nil || res.Compacted != 0 {
+		t.Fatalf("second Compact = %+v, %v", res, err)
+	}
+	// Still consistent after a reopen, and rebuildable.
+	s.Close()
+	rb, err := RebuildIndex(ctx, Options{DataDir: dir}, nil)
+	if err != nil {
+		t.Fatalf("RebuildIndex: %v", err)
+	}
+	if rb.Messages != int64(len(kept)) {
+		t.Fatalf("rebuild restored %d messages, want %d (deleted %d)", rb.Messages, len(kept), rb.Deleted)
+	}
+	s2 := openTest(t, Options{DataDir: dir, ContainerSize: 256 << 10})
+	mustCheckClean(t, s2)
+	mb, err := s2.GetMailbox("a@example.org", "INBOX")
+	if err != nil || int(mb.Messages) != len(kept) {
+		t.Fatalf("after rebuild INBOX = %+v, %v", mb, err)
+	}
+	for g, body := range kept {
+		if got := readAll(t, s2, g); !bytes.Equal(got, body) {
+			t.Fatalf("message %s changed by rebuild", g)
+		}
+	}
+}
+
+func TestCompactSkipsDamagedContainer(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{ContainerSize: 256 << 10})
+	kept := fillHalfDeleted(t, s, 100, 4000)
+	// Damage one live record's body in a sealed container.
+	var victim GUID
+	var b *blobValue
+	for g := range kept {
+		b = s.blobOf(t, g)
+		if b.Container != s.activeID(t) {
+			victim = g
+			break
+		}
+	}
+	path, _ := s.containerPath(b.Container)
+	flipByte(t, path, b.bodyOffset()+10)
+	res, err := s.Compact(ctx, CompactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skipped) != 1 || res.Skipped[0].Path != path {
+		t.Fatalf("Skipped = %+v, want %s", res.Skipped, path)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("damaged container was removed: %v", err)
+	}
+	chk, err := s.Check(ctx, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range chk.Problems {
+		if p.Kind == "corrupt" && p.Path == path {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("check did not report the damaged record in %s: %v", path, chk.Problems)
+	}
+	_ = victim
+}
+
+func flipByte(t *testing.T, path string, off int64) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 0xff
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,402 @@
+package store
+
+import (
+	"errors"
+	"slices"
+	"fmt"
+	"os"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
+)
+
+// committer is the single goroutine that appends to the active container.
+// It takes every delivery queued while it was busy, writes their records
+// with one write, fdatasyncs once and commits one index transaction, then
+// answers them all: the group commit.
+type committer struct {
+	s      *Store
+	active *activeContainer
+	// abandoned are containers given up after an I/O error, to be marked
+	// sealed by the next transaction that succeeds.
+	abandoned []uint64
+}
+
+type activeContainer struct {
+	id   uint64
+	path string
+	f    *os.File
+	size int64 // committed length
+}
+
+func (w *committer) run() {
+	s := w.s
+	defer close(s.committed)
+	defer w.closeActive()
+	for {
+		select {
+		case r := <-s.appends:
+			w.commit(w.collect(r))
+		case reply := <-s.sealReq:
+			reply <- w.seal()
+		case <-s.stop:
+			for {
+				select {
+				case r := <-s.appends:
+					r.done <- appendResult{err: ErrClosed}
+				default:
+					w.flushTombstones()
+					return
+				}
+			}
+		}
+	}
+}
+
+// flushTombstones writes pending tombstones on its own (at close).
+func (w *committer) flushTombstones() {
+	w.s.tombMu.Lock()
+	n := len(w.s.tombstones)
+	w.s.tombMu.Unlock()
+	if n > 0 {
+		w.commit(nil)
+	}
+}
+
+// collect takes r and whatever else is queued, up to the batch limit.
+func (w *committer) collect(r *appendReq) []*appendReq {
+	batch := []*appendReq{r}
+	size := int64(len(r.record))
+	for size < w.s.opts.MaxBatch && len(batch) < 4096 {
+		select {
+		case r := <-w.s.appends:
+			batch = append(batch, r)
+			size += int64(len(r.record))
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *committer) fail(batch []*appendReq, err error) {
+	for _, r := range batch {
+		r.done <- appendResult{err: err}
+	}
+}
+
+// commit stores one batch. Every path answers every request exactly once.
+func (w *committer) commit(batch []*appendReq) {
+	s := w.s
+	s.tombMu.Lock()
+	tombs := s.tombstones
+	s.tombstones = nil
+	s.tombMu.Unlock()
+	requeue := func() {
+		s.tombMu.Lock()
+		s.tombstones = append(tombs, s.tombstones...)
+		s.tombMu.Unlock()
+	}
+
+	var total int64
+	for _, r := range batch {
+		total += int64(len(r.record))
+	}
+	tombRecs := make([][]byte, len(tombs))
+	for i, g := range tombs {
+		tombRecs[i] = encodeRecord(KindTombstone, g, nil, nil)
+		total += int64(len(tombRecs[i]))
+	}
+	if total == 0 {
+		return
+	}
+	if err := w.ensureActive(total); err != nil {
+		requeue()
+		w.fail(batch, &TemporaryError{err})
+		return
+	}
+	a := w.active
+	buf := make([]byte, 0, total)
+	for _, r := range batch {
+		buf = append(buf, r.record...)
+	}
+	for _, t := range tombRecs {
+		buf = append(buf, t...)
+	}
+	if err := w.writeSync(a, buf); err != nil {
+		s.log.Error("container write failed; sealing it", "path", a.path, "err", err)
+		w.abandon()
+		requeue()
+		w.fail(batch, &TemporaryError{err})
+		return
+	}
+
+	var results [][]Placed
+	var st *txState
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		st = s.newTx(tx)
+		var err error
+		results, err = w.apply(st, batch, tombs, a.id, a.size)
+		if err != nil {
+			return err
+		}
+		return st.flush()
+	})
+	if err != nil {
+		s.log.Error("index commit failed; batch not stored", "err", err)
+		// The bytes are past the committed length: cut them so that the
+		// next batch starts clean; if even that fails, give the container up.
+		if terr := a.f.Truncate(a.size); terr != nil {
+			w.abandon()
+		}
+		requeue()
+		w.fail(batch, &TemporaryError{err})
+		return
+	}
+	w.abandoned = nil
+	a.size += total
+	s.afterCommit(st)
+	for i, r := range batch {
+		r.done <- appendResult{placed: results[i]}
+	}
+}
+
+// writeSync writes buf at the end of the active container and makes it
+// durable.
+func (w *committer) writeSync(a *activeContainer, buf []byte) error {
+	h := w.s.opts.hooks
+	if h != nil && h.write != nil {
+		if err := h.write(); err != nil {
+			return err
+		}
+	}
+	if _, err := a.f.WriteAt(buf, a.size); err != nil {
+		return err
+	}
+	if h != nil && h.sync != nil {
+		if err := h.sync(); err != nil {
+			return err
+		}
+	}
+	return unix.Fdatasync(int(a.f.Fd()))
+}
+
+// apply records a written batch in the index.
+func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, container uint64, base int64) ([][]Placed, error) {
+	c, err := st.container(container)
+	if err != nil {
+		return nil, err
+	}
+	cs := st.tx.Bucket(bucketContainers)
+	for _, id := range w.abandoned {
+		v := cs.Get(u64key(id))
+		if v == nil {
+			continue
+		}
+		ac, err := decodeContainer(v)
+		if err != nil {
+			return nil, err
+		}
+		ac.Sealed = true
+		st.containers[id] = ac
+	}
+	if err := st.tx.Bucket(bucketMeta).Put(keyActive, u64key(container)); err != nil {
+		return nil, err
+	}
+	off := base
+	results := make([][]Placed, len(batch))
+	for i, r := range batch {
+		b := &blobValue{Container: container, Offset: off, MetaLen: r.metaLen, BodyLen: r.bodyLen, Summary: r.summary}
+		size := int64(len(r.record))
+		off += size
+		c.Size += size
+		// The blob starts live with one reference held for the batch, so
+		// that addMessage accepts it; the hold is dropped below.
+		b.Refs = 1
+		st.blobs[r.guid] = b
+		placed := make([]Placed, len(r.d.Targets))
+		for j, t := range r.d.Targets {
+			placed[j] = w.place(st, r, t)
+		}
+		b.Refs--
+		if b.Refs > 0 {
+			c.Live += size
+			c.LiveCount++
+		} else {
+			st.tombs = append(st.tombs, r.guid) // no target took it
+		}
+		results[i] = placed
+	}
+	for range tombs {
+		c.Size += recordHeaderSize
+	}
+	return results, nil
+}
+
+// place stores one request for one target; its error is the target's.
+func (w *committer) place(st *txState, r *appendReq, t Target) Placed {
+	mb, err := st.mailboxByName(t.Account, t.Mailbox)
+	if errors.Is(err, ErrNoMailbox) && (t.Create || t.Mailbox == Inbox) {
+		mb, err = st.createMailbox(t.Account, t.Mailbox, true, "")
+	}
+	if err != nil {
+		return Placed{Err: err}
+	}
+	size := int64(r.bodyLen)
+	if t.Quota.Bytes > 0 || t.Quota.Messages > 0 {
+		u, err := st.usageOf(t.Account)
+		if err != nil {
+			return Placed{Err: err}
+		}
+		if (t.Quota.Bytes > 0 && u.Bytes+size > t.Quota.Bytes) || (t.Quota.Messages > 0 && u.Messages+1 > t.Quota.Messages) {
+			return Placed{Mailbox: mb.ID, UIDValidity: mb.UIDValidity, Err: ErrOverQuota}
+		}
+	}
+	_, tz := r.d.InternalDate.Zone()
+	v := &messageValue{Flags: t.Flags, Date: r.d.InternalDate.Unix(), TZ: int32(tz), Size: size, GUID: r.guid, Keywords: t.Keywords}
+	uid, err := st.addMessage(mb, v)
+	if err != nil {
+		return Placed{Err: err}
+	}
+	return Placed{Mailbox: mb.ID, UIDValidity: mb.UIDValidity, UID: uid}
+}
+
+// ensureActive makes sure there is an active container with room for n
+// more bytes (a record larger than a container gets one of its own).
+func (w *committer) ensureActive(n int64) error {
+	s := w.s
+	if w.active == nil {
+		if err := w.openActive(); err != nil {
+			return err
+		}
+	}
+	if a := w.active; a != nil && (a.size+n <= s.opts.ContainerSize || a.size == containerHeaderSize) {
+		return nil
+	}
+	if w.active != nil {
+		w.abandoned = append(w.abandoned, w.active.id) // sealed with the next commit
+		w.closeActive()
+	}
+	return w.createActive()
+}
+
+// seal closes the active container and marks it sealed, so that
+// compaction may take it; the next append starts a new one.
+func (w *committer) seal() error {
+	if w.active == nil {
+		if err := w.openActive(); err != nil {
+			return err
+		}
+	}
+	if w.active == nil {
+		return nil
+	}
+	id := w.active.id
+	err := w.s.db.Update(func(tx *bolt.Tx) error {
+		cs := tx.Bucket(bucketContainers)
+		cv, err := decodeContainer(cs.Get(u64key(id)))
+		if err != nil {
+			return err
+		}
+		cv.Sealed = true
+		if err := cs.Put(u64key(id), cv.encode()); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Delete(keyActive)
+	})
+	if err != nil {
+		return err
+	}
+	w.closeActive()
+	return nil
+}
+
+// openActive reopens the active container recorded in the index, if any.
+func (w *committer) openActive() error {
+	s := w.s
+	var id uint64
+	var cv *containerValue
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id = getU64(tx.Bucket(bucketMeta).Get(keyActive))
+		if id == 0 {
+			return nil
+		}
+		v := tx.Bucket(bucketContainers).Get(u64key(id))
+		if v == nil {
+			id = 0
+			return nil
+		}
+		var err error
+		cv, err = decodeContainer(v)
+		return err
+	})
+	if err != nil || id == 0 || cv.Sealed || slices.Contains(w.abandoned, id) {
+		return err
+	}
+	path, ok := s.containerPath(id)
+	if !ok {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("store: open active container: %w", err)
+	}
+	w.active = &activeContainer{id: id, path: path, f: f, size: cv.Size}
+	return nil
+}
+
+// createActive starts a new container: its id is reserved first, then the
+// file is created and synced, then the index learns of it. A crash in
+// between leaves at most an empty container file the index does not know,
+// which check reports and repair removes.
+func (w *committer) createActive() error {
+	s := w.s
+	var id uint64
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		id, err = s.allocContainerID(tx)
+		return err
+	}); err != nil {
+		return fmt.Errorf("store: new container: %w", err)
+	}
+	path := s.newContainerPath(id)
+	f, err := createContainerFile(path, id, s.opts.Now())
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		cv := containerValue{Size: containerHeaderSize}
+		if err := tx.Bucket(bucketContainers).Put(u64key(id), cv.encode()); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(keyActive, u64key(id))
+	})
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("store: new container: %w", err)
+	}
+	s.filesMu.Lock()
+	s.files[id] = path
+	s.filesMu.Unlock()
+	w.active = &activeContainer{id: id, path: path, f: f, size: containerHeaderSize}
+	s.log.Debug("container created", "path", path)
+	return nil
+}
+
+// abandon gives up the active container after an I/O error. Bytes past its
+// committed length are cut on the next open.
+func (w *committer) abandon() {
+	if w.active == nil {
+		return
+	}
+	_ = w.active.f.Truncate(w.active.size)
+	w.abandoned = append(w.abandoned, w.active.id)
+	w.closeActive()
+}
+
+func (w *committer) closeActive() {
+	if w.active != nil {
+		w.active.f.Close()
+		w.active = nil
+	}
+}

@@ -1,0 +1,317 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configures a Store. The zero value of every field but DataDir is
+// a usable default.
+type Options struct {
+	// DataDir holds the index and, when Paths is empty, the containers.
+	DataDir string
+	// Paths are the locations that hold containers; empty means DataDir.
+	// New containers go to the location with the most free space.
+	Paths []string
+	// Dirs is the number of sub-directories per location (1..4096); 0 means 16.
+	Dirs int
+	// ContainerSize seals a container once it reaches this size; 0 means 64 MiB.
+	ContainerSize int64
+	// MaxBatch caps the bytes of one group commit; 0 means 8 MiB.
+	MaxBatch int64
+	// CacheMessages caps the messages held by the hot-mailbox cache; 0 means
+	// 4,000,000, negative disables the cache.
+	CacheMessages int
+	// Summarize computes the summary cached with each message (ENVELOPE and
+	// BODYSTRUCTURE); nil caches none.
+	Summarize func(io.Reader) ([]byte, error)
+	// Logger receives operational events; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	// hooks lets tests inject faults into container I/O.
+	hooks *faultHooks
+}
+
+// faultHooks are called before the matching container operation; a
+// non-nil error replaces the operation's result.
+type faultHooks struct {
+	write func() error
+	sync  func() error
+}
+
+func (o *Options) withDefaults() (Options, error) {
+	r := *o
+	if r.DataDir == "" {
+		return r, errors.New("store: no data dir")
+	}
+	if len(r.Paths) == 0 {
+		r.Paths = []string{r.DataDir}
+	}
+	if r.Dirs == 0 {
+		r.Dirs = 16
+	}
+	if r.Dirs < 1 || r.Dirs > 4096 {
+		return r, fmt.Errorf("store: dirs %d out of range 1..4096", r.Dirs)
+	}
+	if r.ContainerSize == 0 {
+		r.ContainerSize = 64 << 20
+	}
+	if r.ContainerSize < 1<<16 {
+		return r, fmt.Errorf("store: container size %d below 64 KiB", r.ContainerSize)
+	}
+	if r.MaxBatch == 0 {
+		r.MaxBatch = 8 << 20
+	}
+	if r.CacheMessages == 0 {
+		r.CacheMessages = 4_000_000
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	return r, nil
+}
+
+// IndexFile is the index's file name in the data dir.
+const IndexFile = "index.db"
+
+// ErrIndexMissing is returned by Open when containers exist but the index
+// does not: opening would hide every message.
+var ErrIndexMissing = errors.New("store: index is missing but containers exist; run axcompact check --rebuild-index")
+
+// Store is an open message store.
+type Store struct {
+	opts   Options
+	db     *bolt.DB
+	layout layout
+	log    *slog.Logger
+
+	filesMu sync.Mutex
+	files   map[uint64]string // container id -> path
+
+	appends   chan *appendReq
+	sealReq   chan chan error
+	stop      chan struct{}
+	committed chan struct{} // closed when the committer exits
+	closeOnce sync.Once
+
+	tombMu     sync.Mutex
+	tombstones []GUID // written by the committer with its next batch
+
+	cache  *hotCache
+	notify *notifier
+
+	// compactMu serialises compaction and check runs.
+	compactMu sync.Mutex
+}
+
+// Open opens or creates the store in opts.DataDir. The caller holds the
+// data-dir lock (Lock).
+func Open(opts Options) (*Store, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := &Store{
+		opts:      o,
+		layout:    layout{paths: o.Paths, dirs: o.Dirs},
+		log:       o.Logger,
+		appends:   make(chan *appendReq, 1024),
+		sealReq:   make(chan chan error),
+		stop:      make(chan struct{}),
+		committed: make(chan struct{}),
+		cache:     newHotCache(o.CacheMessages),
+		notify:    newNotifier(),
+	}
+	files, _, err := s.layout.scan()
+	if err != nil {
+		return nil, err
+	}
+	s.files = files
+	indexPath := filepath.Join(o.DataDir, IndexFile)
+	_, statErr := os.Stat(indexPath)
+	if errors.Is(statErr, os.ErrNotExist) && len(files) > 0 {
+		return nil, ErrIndexMissing
+	}
+	s.db, err = openIndex(indexPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recover(); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	w := &committer{s: s}
+	go w.run()
+	return s, nil
+}
+
+func openIndex(path string) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o640, &bolt.Options{
+		Timeout:        2 * time.Second,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open index %s: %w", path, err)
+	}
+	db.MaxBatchDelay = 2 * time.Millisecond
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyFormat); v == nil {
+			return meta.Put(keyFormat, u64key(indexFormat))
+		} else if len(v) != 8 || getU64(v) != indexFormat {
+			return fmt.Errorf("unknown index format")
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open index %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// recover finishes or undoes an interrupted compaction, then cuts every
+// container back to its committed length and seals all but the active one.
+func (s *Store) recover() error {
+	if err := s.finishCompaction(); err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		active := getU64(tx.Bucket(bucketMeta).Get(keyActive))
+		cb := tx.Bucket(bucketContainers)
+		return cb.ForEach(func(k, v []byte) error {
+			id := getU64(k)
+			cv, err := decodeContainer(v)
+			if err != nil {
+				return fmt.Errorf("store: container %016x: %w", id, err)
+			}
+			path, ok := s.files[id]
+			if !ok {
+				s.log.Error("container file missing", "container", fmt.Sprintf("%016x", id))
+				return nil
+			}
+			st, err := os.Stat(path)
+			if err != nil {
+				return fmt.Errorf("store: recover: %w", err)
+			}
+			switch {
+			case st.Size() > cv.Size:
+				s.log.Warn("cutting uncommitted tail", "path", path, "committed", cv.Size, "size", st.Size())
+				if err := cutFile(path, cv.Size); err != nil {
+					return fmt.Errorf("store: recover: %w", err)
+				}
+			case st.Size() < cv.Size:
+				s.log.Error("container shorter than committed", "path", path, "committed", cv.Size, "size", st.Size())
+			}
+			if id != active && !cv.Sealed {
+				cv.Sealed = true
+				return cb.Put(k, cv.encode())
+			}
+			return nil
+		})
+	})
+}
+
+// cutFile truncates a file and syncs the new length.
+func cutFile(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+func getU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
+}
+
+// Close stops the committer, failing appends still queued, and closes the
+// index.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.committed
+		s.notify.closeAll()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// containerPath returns the path of a known container.
+func (s *Store) containerPath(id uint64) (string, bool) {
+	s.filesMu.Lock()
+	defer s.filesMu.Unlock()
+	p, ok := s.files[id]
+	return p, ok
+}
+
+// newContainerPath picks the location with the most free space.
+func (s *Store) newContainerPath(id uint64) string {
+	best, bestFree := s.layout.paths[0], uint64(0)
+	for _, p := range s.layout.paths {
+		if free, err := freeBytes(p); err == nil && free > bestFree {
+			best, bestFree = p, free
+		}
+	}
+	return s.layout.file(best, id)
+}
+
+// allocContainerID reserves a container id in the index.
+func (s *Store) allocContainerID(tx *bolt.Tx) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	id := getU64(meta.Get(keyNextContainer))
+	if id == 0 {
+		id = 1
+	}
+	s.filesMu.Lock()
+	for {
+		if _, used := s.files[id]; !used {
+			break
+		}
+		id++
+	}
+	s.filesMu.Unlock()
+	return id, meta.Put(keyNextContainer, u64key(id+1))
+}
+
+// ctxErr is a non-blocking check of ctx.
+func ctxErr(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	default:
+		return nil
+	}
+}

@@ -1,0 +1,268 @@
+package store
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// indexFix is what verifyIndex found, and what a repair must change.
+type indexFix struct {
+	problems  []Problem
+	messages  int64
+	mailboxes int
+
+	danglingMessages [][]byte // message keys whose body is gone
+	badBlobs         []GUID   // blob entries whose record is gone
+	relocate         map[GUID]recLoc // blob entries pointing at the wrong place
+	orphans          []GUID   // records no blob entry points at
+	missing          []uint64 // containers in the index without a file
+	unknown          []uint64 // container files the index does not know
+}
+
+type mailboxCount struct {
+	messages, unseen, deleted uint32
+	bytes                     int64
+	maxModSeq                 uint64
+	maxUID                    uint32
+}
+
+// verifyIndex compares the index with a scan of the containers.
+func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map[uint64]int64) (*indexFix, error) {
+	f := &indexFix{relocate: make(map[GUID]recLoc)}
+	add := func(kind, path string, off int64, format string, args ...any) {
+		f.problems = append(f.problems, Problem{Kind: kind, Path: path, Offset: off, Message: fmt.Sprintf(format, args...)})
+	}
+	for id := range limits {
+		if _, ok := files[id]; !ok {
+			add("missing_container", "", 0, "container %016x is in the index but has no file", id)
+			f.missing = append(f.missing, id)
+		}
+	}
+	for id, p := range files {
+		if _, ok := limits[id]; !ok {
+			add("unknown_container", p, 0, "container %016x is not in the index", id)
+			f.unknown = append(f.unknown, id)
+		}
+	}
+
+	// Blobs against records.
+	blobs := make(map[GUID]*blobValue)
+	bad := make(map[GUID]bool)
+	err := tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
+		var g GUID
+		if len(k) != len(g) {
+			add("index", "", 0, "blob key of %d bytes", len(k))
+			return nil
+		}
+		copy(g[:], k)
+		b, err := decodeBlob(v)
+		if err != nil {
+			add("index", "", 0, "blob %s: %v", g, err)
+			bad[g] = true
+			f.badBlobs = append(f.badBlobs, g)
+			return nil
+		}
+		blobs[g] = b
+		loc, ok := sc.records[g]
+		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
+			add("misplaced", files[loc.container], loc.offset, "message %s is here, index says container %016x offset %d", g, b.Container, b.Offset)
+			f.relocate[g] = loc
+			b.Container, b.Offset = loc.container, loc.offset
+			return nil
+		}
+		if !ok || loc.container != b.Container || loc.offset != b.Offset || loc.metaLen != b.MetaLen || loc.bodyLen != b.BodyLen {
+			add("dangling", files[b.Container], b.Offset, "message %s (%d references) has no intact record there", g, b.Refs)
+			bad[g] = true
+			f.badBlobs = append(f.badBlobs, g)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Mailboxes and their names.
+	mailboxes := make(map[MailboxID]*Mailbox)
+	err = tx.Bucket(bucketMailboxes).ForEach(func(k, v []byte) error {
+		id := MailboxID(getU64(k))
+		mb, err := decodeMailbox(id, v)
+		if err != nil {
+			add("index", "", 0, "%v", err)
+			return nil
+		}
+		mailboxes[id] = mb
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.mailboxes = len(mailboxes)
+	named := make(map[MailboxID]bool)
+	err = tx.Bucket(bucketMBNames).ForEach(func(k, v []byte) error {
+		id := MailboxID(getU64(v))
+		mb, ok := mailboxes[id]
+		if !ok || string(mbnameKey(mb.Account, mb.Name)) != string(k) {
+			add("index", "", 0, "mailbox name %q points at mailbox %d, which has another name or none", k, id)
+			return nil
+		}
+		named[id] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, mb := range mailboxes {
+		if !named[id] {
+			add("index", "", 0, "mailbox %d (%s %q) has no name entry", id, mb.Account, mb.Name)
+		}
+	}
+
+	// Messages: references, UIDs, counters.
+	counts := make(map[MailboxID]*mailboxCount)
+	refs := make(map[GUID]uint32)
+	err = tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
+		id, uid, ok := splitMessageKey(k)
+		mv, err := decodeMessage(v)
+		if !ok || err != nil {
+			add("index", "", 0, "message entry %x: %v", k, err)
+			f.danglingMessages = append(f.danglingMessages, k)
+			return nil
+		}
+		mb := mailboxes[id]
+		if mb == nil {
+			add("dangling", "", 0, "message uid %d belongs to missing mailbox %d", uid, id)
+			f.danglingMessages = append(f.danglingMessages, k)
+			return nil
+		}
+		if b := blobs[mv.GUID]; b == nil || bad[mv.GUID] {
+			add("dangling", "", 0, "%s %q uid %d: message %s is missing", mb.Account, mb.Name, uid, mv.GUID)
+			f.danglingMessages = append(f.danglingMessages, k)
+			return nil
+		} else if int64(b.BodyLen) != mv.Size {
+			add("index", "", 0, "%s %q uid %d: size %d, record has %d", mb.Account, mb.Name, uid, mv.Size, b.BodyLen)
+		}
+		f.messages++
+		refs[mv.GUID]++
+		c := counts[id]
+		if c == nil {
+			c = &mailboxCount{}
+			counts[id] = c
+		}
+		if uid == 0 || uid >= mb.UIDNext {
+			add("uid", "", 0, "%s %q: uid %d not below UIDNEXT %d", mb.Account, mb.Name, uid, mb.UIDNext)
+		}
+		c.count(mv, uid)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Reference counts and container statistics.
+	live := make(map[uint64]*containerValue)
+	for g, b := range blobs {
+		if bad[g] {
+			continue
+		}
+		if b.Refs != refs[g] {
+			add("refcount", files[b.Container], b.Offset, "message %s has %d references, index says %d", g, refs[g], b.Refs)
+		}
+		if refs[g] > 0 {
+			c := live[b.Container]
+			if c == nil {
+				c = &containerValue{}
+				live[b.Container] = c
+			}
+			c.Live += b.recordSize()
+			c.LiveCount++
+		}
+	}
+	err = tx.Bucket(bucketContainers).ForEach(func(k, v []byte) error {
+		id := getU64(k)
+		cv, err := decodeContainer(v)
+		if err != nil {
+			return nil // reported when limits were read
+		}
+		want := live[id]
+		if want == nil {
+			want = &containerValue{}
+		}
+		if cv.Live != want.Live || cv.LiveCount != want.LiveCount {
+			add("container_stats", files[id], 0, "live %d bytes in %d records, index says %d in %d", want.Live, want.LiveCount, cv.Live, cv.LiveCount)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Mailbox counters and account usage.
+	usage := make(map[string]Usage)
+	for id, mb := range mailboxes {
+		c := counts[id]
+		if c == nil {
+			c = &mailboxCount{}
+		}
+		u := usage[mb.Account]
+		u.Bytes += c.bytes
+		u.Messages += int64(c.messages)
+		usage[mb.Account] = u
+		if mb.Messages != c.messages || mb.Bytes != c.bytes || mb.Unseen != c.unseen || mb.Deleted != c.deleted {
+			add("counter", "", 0, "%s %q: %d messages, %d bytes, %d unseen, %d deleted; index says %d, %d, %d, %d",
+				mb.Account, mb.Name, c.messages, c.bytes, c.unseen, c.deleted, mb.Messages, mb.Bytes, mb.Unseen, mb.Deleted)
+		}
+		if c.maxModSeq > mb.HighestModSeq {
+			add("modseq", "", 0, "%s %q: a message has MODSEQ %d above HIGHESTMODSEQ %d", mb.Account, mb.Name, c.maxModSeq, mb.HighestModSeq)
+		}
+	}
+	err = tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
+		u, err := decodeUsage(v)
+		if err != nil {
+			add("index", "", 0, "usage of %q: %v", k, err)
+			return nil
+		}
+		if want := usage[string(k)]; u != want {
+			add("usage", "", 0, "account %q uses %d bytes in %d messages, index says %d in %d", k, want.Bytes, want.Messages, u.Bytes, u.Messages)
+		}
+		delete(usage, string(k))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for a, u := range usage {
+		if u != (Usage{}) {
+			add("usage", "", 0, "account %q has no usage entry", a)
+		}
+	}
+
+	// Orphans: intact records that nothing points at.
+	for g, loc := range sc.records {
+		if b := blobs[g]; b != nil && b.Container == loc.container && b.Offset == loc.offset {
+			continue
+		}
+		if sc.tombstones[g] {
+			continue
+		}
+		if b := blobs[g]; b != nil && !bad[g] {
+			continue // a second copy of a stored message: garbage, not an orphan
+		}
+		add("orphan", files[loc.container], loc.offset, "message %s is referenced by nothing", g)
+		f.orphans = append(f.orphans, g)
+	}
+	return f, nil
+}
+
+func (c *mailboxCount) count(mv *messageValue, uid uint32) {
+	c.messages++
+	c.bytes += mv.Size
+	if mv.Flags&FlagSeen == 0 {
+		c.unseen++
+	}
+	if mv.Flags&FlagDeleted != 0 {
+		c.deleted++
+	}
+	c.maxModSeq = max(c.maxModSeq, mv.ModSeq)
+	c.maxUID = max(c.maxUID, uid)
+}

@@ -167,7 +167,9 @@ type ScanProblem struct {
 	Err    error
 }
 
-func (p ScanProblem) String() string { return fmt.Sprintf("%s at offset %d: %v", p.Path, p.Offset, p.Err) }
+func (p ScanProblem) String() string {
+	return fmt.Sprintf("%s at offset %d: %v", p.Path, p.Offset, p.Err)
+}
 
 // scanContainer reads every record of a container in order and calls fn
 // for each valid one. A corrupt record is reported to bad and the scan

@@ -2,9 +2,9 @@ package store
 
 import (
 	"errors"
-	"slices"
 	"fmt"
 	"os"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"

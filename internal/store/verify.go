@@ -12,12 +12,12 @@ type indexFix struct {
 	messages  int64
 	mailboxes int
 
-	danglingMessages [][]byte // message keys whose body is gone
-	badBlobs         []GUID   // blob entries whose record is gone
+	danglingMessages [][]byte        // message keys whose body is gone
+	badBlobs         []GUID          // blob entries whose record is gone
 	relocate         map[GUID]recLoc // blob entries pointing at the wrong place
-	orphans          []GUID   // records no blob entry points at
-	missing          []uint64 // containers in the index without a file
-	unknown          []uint64 // container files the index does not know
+	orphans          []GUID          // records no blob entry points at
+	missing          []uint64        // containers in the index without a file
+	unknown          []uint64        // container files the index does not know
 }
 
 type mailboxCount struct {

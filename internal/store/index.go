@@ -215,7 +215,7 @@ func decodeContainer(b []byte) (*containerValue, error) {
 	if err := d.finish(); err != nil {
 		return nil, fmt.Errorf("store: decode container: %w", err)
 	}
-	if v.Size < containerHeaderSize || v.Live < 0 || v.Live > v.Size {
+	if v.Size < containerHeaderSize || v.Live < 0 || v.Live > v.Size-containerHeaderSize || v.LiveCount < 0 {
 		return nil, fmt.Errorf("store: decode container: sizes out of range")
 	}
 	return v, nil

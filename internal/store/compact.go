@@ -14,17 +14,21 @@ import (
 )
 
 // Compaction moves the live records of containers whose garbage is above a
-// threshold into new containers, one source container at a time:
+// threshold into new containers, a group of sources (as many as one output
+// container holds) at a time:
 //
-//  1. intent "copying" (source, output, output start) is committed;
-//  2. live records are copied, checksums verified, to the output; fsync;
-//  3. one transaction points the blobs at the output, drops the source's
-//     dead blobs and its container entry, and sets intent "switched";
-//  4. the source file is deleted, then the intent cleared.
+//  1. intent "copying" (sources, output) is committed;
+//  2. live records are copied, checksums verified, to the new output;
+//     fdatasync;
+//  3. one transaction points the blobs at the output, drops the sources'
+//     dead blobs and container entries, adds the output's entry, and sets
+//     intent "switched";
+//  4. the source files are deleted, then the intent cleared.
 //
 // finishCompaction, run by Open and by every compaction, completes a step
-// 4 that was interrupted or undoes a step 2 (cutting the output back), so
-// a kill at any instant loses nothing and leaves nothing behind.
+// 4 that was interrupted or undoes a step 2 (deleting the output, which
+// the index does not know yet), so a kill at any instant loses nothing and
+// leaves nothing behind.
 
 const (
 	phaseCopying  = 1
@@ -32,24 +36,30 @@ const (
 )
 
 type compactionIntent struct {
-	Phase       uint8
-	Source      uint64
-	Output      uint64
-	OutputStart int64
+	Phase   uint8
+	Sources []uint64
+	Output  uint64
 }
 
 func (c *compactionIntent) encode() []byte {
 	var e encoder
 	e.uvarint(uint64(c.Phase))
-	e.uvarint(c.Source)
+	e.uvarint(uint64(len(c.Sources)))
+	for _, id := range c.Sources {
+		e.uvarint(id)
+	}
 	e.uvarint(c.Output)
-	e.uvarint(uint64(c.OutputStart))
 	return e.b
 }
 
 func decodeIntent(b []byte) (*compactionIntent, error) {
 	d := decoder{b: b}
-	c := &compactionIntent{Phase: uint8(d.uvarint()), Source: d.uvarint(), Output: d.uvarint(), OutputStart: int64(d.uvarint())}
+	c := &compactionIntent{Phase: uint8(d.uvarint())}
+	n := d.count(1)
+	for i := 0; i < n && d.err == nil; i++ {
+		c.Sources = append(c.Sources, d.uvarint())
+	}
+	c.Output = d.uvarint()
 	if err := d.finish(); err != nil {
 		return nil, fmt.Errorf("store: decode compaction intent: %w", err)
 	}
@@ -118,43 +128,35 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		res.Duration = time.Since(start)
 		return res, nil
 	}
-	var out *compactOutput
-	defer func() {
-		if out != nil {
-			out.close()
+	for len(cands) > 0 && ctx.Err() == nil {
+		// A group is as many sources as one output container holds.
+		n, live := 1, cands[0].cv.Live
+		for n < len(cands) && live+cands[n].cv.Live <= s.opts.ContainerSize-containerHeaderSize {
+			live += cands[n].cv.Live
+			n++
 		}
-	}()
-	for _, c := range cands {
-		if err := ctx.Err(); err != nil {
-			break
-		}
-		if out != nil && out.size+c.cv.Live > s.opts.ContainerSize {
-			out.close()
-			out = nil
-		}
-		if out == nil {
-			out, err = s.newCompactOutput()
-			if err != nil {
-				return res, err
-			}
-			res.Outputs++
-		}
-		n, problem, err := s.compactOne(c, out)
+		group := cands[:n]
+		cands = cands[n:]
+		g, err := s.compactGroup(ctx, group)
 		if err != nil {
 			return res, err
 		}
-		done += c.cv.Size
+		if g.output {
+			res.Outputs++
+		}
+		res.Skipped = append(res.Skipped, g.skipped...)
+		for _, c := range g.done {
+			res.Compacted++
+			res.LiveBytes += c.cv.Live
+			res.Reclaimed += c.cv.Size - c.cv.Live
+		}
+		res.LiveRecords += g.records
+		for _, c := range group {
+			done += c.cv.Size
+		}
 		if o.Progress != nil {
 			o.Progress(done, total)
 		}
-		if problem != nil {
-			res.Skipped = append(res.Skipped, *problem)
-			continue
-		}
-		res.Compacted++
-		res.LiveRecords += n
-		res.LiveBytes += c.cv.Live
-		res.Reclaimed += c.cv.Size - c.cv.Live
 	}
 	res.Duration = time.Since(start)
 	s.log.Info("compaction done", "compacted", res.Compacted, "reclaimed", res.Reclaimed, "skipped", len(res.Skipped))
@@ -216,21 +218,13 @@ func (s *Store) listCandidates(threshold float64) (out []candidate, activeQualif
 	return out, activeQualifies, err
 }
 
-// compactOutput is a container being filled by compaction.
+// compactOutput is the new container a group is copied to.
 type compactOutput struct {
-	id      uint64
-	path    string
-	f       *os.File
-	size    int64
-	indexed bool // the index has an entry for it
-}
-
-// close closes the output and removes it if nothing was ever moved to it.
-func (o *compactOutput) close() {
-	o.f.Close()
-	if !o.indexed {
-		_ = removeFile(o.path)
-	}
+	id   uint64
+	path string
+	f    *os.File
+	size int64
+	buf  []byte
 }
 
 func (s *Store) newCompactOutput() (*compactOutput, error) {
@@ -247,49 +241,136 @@ func (s *Store) newCompactOutput() (*compactOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &compactOutput{id: id, path: path, f: f, size: containerHeaderSize}, nil
+	return &compactOutput{id: id, path: path, f: f, size: containerHeaderSize, buf: make([]byte, 0, 4<<20)}, nil
 }
 
-// compactOne moves the live records of one container to out. A problem
-// means the source was left as it was.
-func (s *Store) compactOne(c candidate, out *compactOutput) (int64, *ScanProblem, error) {
-	intent := compactionIntent{Phase: phaseCopying, Source: c.id, Output: out.id, OutputStart: out.size}
-	if err := s.setIntent(&intent); err != nil {
-		return 0, nil, err
+// add appends a record, writing out full buffers and starting their
+// writeback at once, so that the final fdatasync finds little left to do.
+func (o *compactOutput) add(r *Record) (int64, error) {
+	off := o.size + int64(len(o.buf))
+	o.buf = r.appendTo(o.buf)
+	if len(o.buf) >= 4<<20 {
+		return off, o.flush()
 	}
-	type moved struct {
-		guid     GUID
-		old, new int64
-		size     int64
-		kind     uint8
-	}
-	var copied []moved
-	var deadBlobs []GUID
-	var problem *ScanProblem
-	var liveSeen int64
-	buf := make([]byte, 0, 4<<20)
-	start := out.size
-	pos := start
-	flush := func() error {
-		if len(buf) == 0 {
-			return nil
-		}
-		if _, err := out.f.WriteAt(buf, pos); err != nil {
-			return err
-		}
-		pos += int64(len(buf))
-		buf = buf[:0]
+	return off, nil
+}
+
+func (o *compactOutput) flush() error {
+	if len(o.buf) == 0 {
 		return nil
 	}
+	if _, err := o.f.WriteAt(o.buf, o.size); err != nil {
+		return err
+	}
+	_ = unix.SyncFileRange(int(o.f.Fd()), o.size, int64(len(o.buf)), unix.SYNC_FILE_RANGE_WRITE)
+	o.size += int64(len(o.buf))
+	o.buf = o.buf[:0]
+	return nil
+}
+
+// cut drops everything from off on.
+func (o *compactOutput) cut(off int64) error {
+	o.buf = o.buf[:0]
+	o.size = off
+	return o.f.Truncate(off)
+}
+
+// movedRecord is a record copied from a source to the output.
+type movedRecord struct {
+	guid     GUID
+	old, new int64
+	size     int64
+	kind     uint8
+}
+
+// sourceCopy is what one source contributed to the output.
+type sourceCopy struct {
+	c         candidate
+	moved     []movedRecord
+	deadBlobs []GUID
+}
+
+type groupResult struct {
+	done    []candidate
+	skipped []ScanProblem
+	records int64
+	output  bool
+}
+
+// compactGroup moves the live records of a group of sources to one new
+// output container and switches the index to it in one transaction.
+func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResult, error) {
+	var res groupResult
+	out, err := s.newCompactOutput()
+	if err != nil {
+		return res, err
+	}
+	defer out.f.Close()
+	ids := make([]uint64, len(group))
+	for i, c := range group {
+		ids[i] = c.id
+	}
+	if err := s.setIntent(&compactionIntent{Phase: phaseCopying, Sources: ids, Output: out.id}); err != nil {
+		return res, err
+	}
+	var copies []sourceCopy
+	for _, c := range group {
+		sc, problem, err := s.copySource(c, out)
+		if err != nil {
+			return res, err
+		}
+		if problem != nil {
+			res.skipped = append(res.skipped, *problem)
+			continue
+		}
+		copies = append(copies, sc)
+	}
+	if err := out.flush(); err != nil {
+		return res, fmt.Errorf("store: compact: %w", err)
+	}
+	if out.size > containerHeaderSize {
+		if err := unix.Fdatasync(int(out.f.Fd())); err != nil {
+			return res, fmt.Errorf("store: compact: %w", err)
+		}
+	}
+	if len(copies) == 0 {
+		return res, s.finishCompaction() // undoes the intent: removes the output
+	}
+	if err := s.switchGroup(copies, out); err != nil {
+		return res, err
+	}
+	if out.size > containerHeaderSize {
+		s.filesMu.Lock()
+		s.files[out.id] = out.path
+		s.filesMu.Unlock()
+		res.output = true
+	}
+	for _, sc := range copies {
+		res.done = append(res.done, sc.c)
+		res.records += int64(len(sc.moved))
+	}
+	return res, s.finishCompaction()
+}
+
+// copySource copies one source's live records (and the tombstones still
+// needed) to out. A problem means the source is left as it was and out is
+// cut back to where it stood.
+func (s *Store) copySource(c candidate, out *compactOutput) (sourceCopy, *ScanProblem, error) {
+	sc := sourceCopy{c: c}
+	if err := out.flush(); err != nil {
+		return sc, nil, err
+	}
+	start := out.size
+	var problem *ScanProblem
+	var liveSeen int64
 	tx, err := s.db.Begin(false)
 	if err != nil {
-		return 0, nil, err
+		return sc, nil, err
 	}
 	blobs := tx.Bucket(bucketBlobs)
 	_, scanErr := scanContainer(c.path, c.cv.Size, func(r *Record) error {
-		v := blobs.Get(r.GUID[:])
 		var b *blobValue
-		if v != nil {
+		if v := blobs.Get(r.GUID[:]); v != nil {
 			var err error
 			if b, err = decodeBlob(v); err != nil {
 				return err
@@ -301,7 +382,7 @@ func (s *Store) compactOne(c candidate, out *compactOutput) (int64, *ScanProblem
 			here := b != nil && b.Container == c.id && b.Offset == r.Offset
 			keep = here && b.Refs > 0
 			if here && !keep {
-				deadBlobs = append(deadBlobs, r.GUID)
+				sc.deadBlobs = append(sc.deadBlobs, r.GUID)
 			}
 			if keep {
 				liveSeen++
@@ -313,113 +394,77 @@ func (s *Store) compactOne(c candidate, out *compactOutput) (int64, *ScanProblem
 		if !keep {
 			return nil
 		}
-		newOff := pos + int64(len(buf))
-		copied = append(copied, moved{guid: r.GUID, old: r.Offset, new: newOff, size: r.size(), kind: r.Kind})
-		buf = r.appendTo(buf)
-		if len(buf) >= 4<<20 {
-			return flush()
-		}
-		return nil
+		off, err := out.add(r)
+		sc.moved = append(sc.moved, movedRecord{guid: r.GUID, old: r.Offset, new: off, size: r.size(), kind: r.Kind})
+		return err
 	}, func(p ScanProblem) {
 		if problem == nil {
 			problem = &p
 		}
 	})
 	tx.Rollback()
-	if scanErr == nil {
-		scanErr = flush()
+	if scanErr != nil {
+		return sc, nil, fmt.Errorf("store: compact %s: %w", c.path, scanErr)
 	}
 	// Damaged bytes are fine to drop when every live record was found
 	// intact; otherwise a live message may be among them: keep the source.
-	if scanErr == nil && liveSeen == c.cv.LiveCount {
+	if liveSeen == c.cv.LiveCount {
 		if problem != nil {
 			s.log.Warn("compaction dropped damaged garbage", "path", problem.Path, "offset", problem.Offset, "err", problem.Err)
 		}
-		problem = nil
-	} else if scanErr == nil && problem == nil {
+		return sc, nil, nil
+	}
+	if problem == nil {
 		problem = &ScanProblem{Path: c.path, Err: fmt.Errorf("found %d live records, index expects %d", liveSeen, c.cv.LiveCount)}
 	}
-	if scanErr != nil || problem != nil {
-		// Leave the source alone; cut the output back.
-		if err := out.f.Truncate(start); err != nil {
-			return 0, nil, err
-		}
-		if err := s.setIntent(nil); err != nil {
-			return 0, nil, err
-		}
-		if scanErr != nil {
-			return 0, nil, fmt.Errorf("store: compact %s: %w", c.path, scanErr)
-		}
-		s.log.Error("compaction skipped a damaged container", "path", problem.Path, "offset", problem.Offset, "err", problem.Err)
-		return 0, problem, nil
-	}
-	if pos > start {
-		if err := unix.Fdatasync(int(out.f.Fd())); err != nil {
-			return 0, nil, fmt.Errorf("store: compact: %w", err)
-		}
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	s.log.Error("compaction skipped a damaged container", "path", problem.Path, "offset", problem.Offset, "err", problem.Err)
+	return sourceCopy{}, problem, out.cut(start)
+}
+
+// switchGroup points the index at the copies in one transaction.
+func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		st := s.newTx(tx)
-		var ov *containerValue
-		if out.indexed || pos > start {
-			if out.indexed {
-				var err error
-				if ov, err = st.container(out.id); err != nil {
+		ov := &containerValue{Size: out.size, Sealed: true}
+		var done []uint64
+		for _, sc := range copies {
+			for _, m := range sc.moved {
+				if m.kind != KindMessage {
+					continue
+				}
+				b, err := st.blob(m.guid)
+				if err != nil || b.Container != sc.c.id || b.Offset != m.old {
+					continue // gone or moved meanwhile: its copy is dead bytes
+				}
+				b.Container, b.Offset = out.id, m.new
+				if b.Refs > 0 {
+					ov.Live += m.size
+					ov.LiveCount++
+				}
+			}
+			for _, g := range sc.deadBlobs {
+				if err := tx.Bucket(bucketBlobs).Delete(g[:]); err != nil {
 					return err
 				}
-			} else {
-				ov = &containerValue{Size: containerHeaderSize, Sealed: true}
-				st.containers[out.id] = ov
 			}
-			ov.Size = pos
-		}
-		for _, m := range copied {
-			if m.kind != KindMessage {
-				continue
-			}
-			b, err := st.blob(m.guid)
-			if err != nil {
-				continue // gone meanwhile: its copy is dead bytes
-			}
-			if b.Container != c.id || b.Offset != m.old {
-				continue
-			}
-			b.Container, b.Offset = out.id, m.new
-			if b.Refs > 0 {
-				ov.Live += m.size
-				ov.LiveCount++
-			}
-		}
-		for _, g := range deadBlobs {
-			if err := tx.Bucket(bucketBlobs).Delete(g[:]); err != nil {
+			if err := tx.Bucket(bucketContainers).Delete(u64key(sc.c.id)); err != nil {
 				return err
 			}
+			done = append(done, sc.c.id)
 		}
-		if err := tx.Bucket(bucketContainers).Delete(u64key(c.id)); err != nil {
-			return err
+		if out.size > containerHeaderSize {
+			st.containers[out.id] = ov
 		}
 		if err := st.flush(); err != nil {
 			return err
 		}
-		done := compactionIntent{Phase: phaseSwitched, Source: c.id}
-		return tx.Bucket(bucketMeta).Put(keyCompaction, done.encode())
+		switched := compactionIntent{Phase: phaseSwitched, Sources: done, Output: out.id}
+		return tx.Bucket(bucketMeta).Put(keyCompaction, switched.encode())
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("store: compact switch: %w", err)
+		return fmt.Errorf("store: compact switch: %w", err)
 	}
-	if out.indexed || pos > start {
-		out.size = pos
-		if !out.indexed {
-			out.indexed = true
-			s.filesMu.Lock()
-			s.files[out.id] = out.path
-			s.filesMu.Unlock()
-		}
-	}
-	if err := s.finishCompaction(); err != nil {
-		return 0, nil, err
-	}
-	return int64(len(copied)), nil, nil
+	return nil
 }
 
 func (s *Store) setIntent(c *compactionIntent) error {
@@ -436,7 +481,7 @@ func (s *Store) setIntent(c *compactionIntent) error {
 // left, as its intent says.
 func (s *Store) finishCompaction() error {
 	var intent *compactionIntent
-	var output *containerValue
+	var outputIndexed bool
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMeta).Get(keyCompaction)
 		if v == nil {
@@ -446,42 +491,43 @@ func (s *Store) finishCompaction() error {
 		if intent, err = decodeIntent(v); err != nil {
 			return err
 		}
-		if ov := tx.Bucket(bucketContainers).Get(u64key(intent.Output)); ov != nil && intent.Output != 0 {
-			output, err = decodeContainer(ov)
-		}
-		return err
+		outputIndexed = tx.Bucket(bucketContainers).Get(u64key(intent.Output)) != nil
+		return nil
 	})
 	if err != nil || intent == nil {
 		return err
 	}
 	switch intent.Phase {
 	case phaseCopying:
-		if intent.Output != 0 {
-			if path, ok := s.outputPath(intent.Output); ok {
-				if output != nil {
-					err = cutFile(path, output.Size)
-				} else {
-					err = removeFile(path)
-				}
-				if err != nil && !errors.Is(err, os.ErrNotExist) {
-					return fmt.Errorf("store: undo compaction: %w", err)
-				}
-				if output == nil {
-					s.filesMu.Lock()
-					delete(s.files, intent.Output)
-					s.filesMu.Unlock()
-				}
-			}
-		}
-	case phaseSwitched:
-		if path, ok := s.containerPath(intent.Source); ok {
+		// The index never learnt of the output: it holds only copies.
+		if path, ok := s.outputPath(intent.Output); ok && !outputIndexed {
 			if err := removeFile(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("store: finish compaction: %w", err)
+				return fmt.Errorf("store: undo compaction: %w", err)
 			}
 			s.filesMu.Lock()
-			delete(s.files, intent.Source)
+			delete(s.files, intent.Output)
 			s.filesMu.Unlock()
-			s.log.Info("container removed", "path", path)
+		}
+	case phaseSwitched:
+		dirs := make(map[string]bool)
+		for _, id := range intent.Sources {
+			path, ok := s.containerPath(id)
+			if !ok {
+				continue
+			}
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("store: finish compaction: %w", err)
+			}
+			dirs[filepath.Dir(path)] = true
+			s.filesMu.Lock()
+			delete(s.files, id)
+			s.filesMu.Unlock()
+			s.log.Debug("container removed", "path", path)
+		}
+		for d := range dirs {
+			if err := syncDir(d); err != nil {
+				return fmt.Errorf("store: finish compaction: %w", err)
+			}
 		}
 	default:
 		return fmt.Errorf("store: unknown compaction phase %d", intent.Phase)

@@ -51,7 +51,7 @@ func FuzzDecodeIndex(f *testing.F) {
 	mv := &messageValue{Flags: FlagSeen | FlagDraft, ModSeq: 5, Date: 1700000000, TZ: -18000, Size: 1234, GUID: GUID{7}, Keywords: []string{"a", "b"}}
 	bv := &blobValue{Container: 3, Offset: 64, MetaLen: 20, BodyLen: 1234, Refs: 2, Summary: []byte{1, 2, 3}}
 	cv := &containerValue{Size: 4096, Live: 1000, LiveCount: 3, Sealed: true}
-	ci := &compactionIntent{Phase: phaseCopying, Source: 1, Output: 2, OutputStart: 64}
+	ci := &compactionIntent{Phase: phaseCopying, Sources: []uint64{1, 3}, Output: 2}
 	for _, seed := range [][]byte{encodeMailbox(mb), mv.encode(), bv.encode(), cv.encode(), ci.encode(), encodeUsage(Usage{Bytes: 5, Messages: 1}), {}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}} {
 		f.Add(seed)
 	}

@@ -152,7 +152,10 @@ func readHeader(br *bufio.Reader) (textproto.Header, int64) {
 			break
 		}
 	}
-	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(cleanHeader(block))))
+	block = cleanHeader(block)
+	// Size the buffer to the block: a multipart of many tiny parts would
+	// otherwise allocate 4 KiB per part header.
+	h, _ := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(block), min(len(block), 4096)))
 	return h, n
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -68,6 +69,7 @@ type crashEvent struct {
 	// evAdd: the message and every placement the store acknowledged.
 	GUID string           `json:"guid,omitempty"`
 	Seed uint64           `json:"seed,omitempty"`
+	Size int              `json:"size,omitempty"`
 	To   []ackedPlacement `json:"to,omitempty"`
 
 	// evRemoving, evRemoved: messages of one mailbox.
@@ -152,7 +154,7 @@ func seedOf(body []byte) (uint64, bool) {
 func crashOptions(dir string, containerSize int64, logger io.Writer) Options {
 	o := Options{DataDir: dir, ContainerSize: containerSize, Dirs: 4}
 	if logger != nil {
-		o.Logger = newTextLogger(logger)
+		o.Logger = slog.New(slog.NewTextHandler(logger, nil))
 	}
 	return o
 }
@@ -163,6 +165,9 @@ func ensureMailboxes(ctx context.Context, s *Store) error {
 	for _, a := range crashAccounts {
 		for _, name := range crashMailboxes {
 			if name == Inbox {
+				continue
+			}
+			if _, err := s.GetMailbox(a, name); !errors.Is(err, ErrNoMailbox) {
 				continue
 			}
 			if _, err := s.CreateMailbox(ctx, a, name, MailboxOptions{}); err != nil && !errors.Is(err, ErrMailboxExists) {
@@ -195,7 +200,7 @@ func pickTargets(rng *rand.Rand) []Target {
 func deliverOne(ctx context.Context, s *Store, rng *rand.Rand, seed uint64) (crashEvent, error) {
 	body := crashMessage(seed)
 	targets := pickTargets(rng)
-	ev := crashEvent{Ev: evAdd, Seed: seed}
+	ev := crashEvent{Ev: evAdd, Seed: seed, Size: len(body)}
 	var placed []Placed
 	if len(targets) == 1 {
 		t := targets[0]

@@ -29,7 +29,7 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // GUID identifies a stored message body for its whole life, across
-// compactions; it is random.
+// compactions: 8 bytes of creation time, 8 random bytes.
 type GUID [16]byte
 
 func (g GUID) String() string { return fmt.Sprintf("%x", g[:]) }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -110,6 +111,8 @@ type Store struct {
 
 	tombMu     sync.Mutex
 	tombstones []GUID // written by the committer with its next batch
+
+	lastGUIDTime atomic.Uint64 // newGUID's clock, strictly increasing
 
 	cache  *hotCache
 	notify *notifier

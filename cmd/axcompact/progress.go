@@ -12,7 +12,6 @@ func (g *globalOptions) newProgress(desc string) (update func(done, total int64)
 	if !g.interactive(g.stderr) {
 		return nil, func() {}
 	}
-	var bar *progressbar.ProgressBar
 	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(g.stderr),
 		progressbar.OptionSetDescription(desc),
@@ -23,15 +22,12 @@ func (g *globalOptions) newProgress(desc string) (update func(done, total int64)
 	if os.Getenv("NO_COLOR") == "" {
 		opts = append(opts, progressbar.OptionEnableColorCodes(false))
 	}
+	// Created now, so that its rate counts from the start of the work.
+	bar := progressbar.NewOptions64(-1, opts...)
 	return func(done, total int64) {
-			if bar == nil {
-				bar = progressbar.NewOptions64(total, opts...)
-			}
 			bar.ChangeMax64(total)
 			_ = bar.Set64(done)
 		}, func() {
-			if bar != nil {
-				_ = bar.Finish()
-			}
+			_ = bar.Finish()
 		}
 }

@@ -52,8 +52,9 @@ type Summary struct {
 //
 // Malformed messages still get a summary: bad header lines are skipped, an
 // invalid Content-Type means text/plain (RFC 2045 §5.2), and nesting deeper
-// than 64 levels or more than 10000 parts are cut. The only error is a read
-// error from r, since a summary of part of a message must not be cached.
+// than 64 levels or more than 10000 parts are cut. It fails only on a read
+// error from r, since a summary of part of a message must not be cached, or
+// on a recovered panic, which is a bug.
 func Summarize(r io.Reader) (s *Summary, err error) {
 	// Last resort: a panic in this package or below must fail this message,
 	// not the delivery that called us. The fuzz target fails on it.
@@ -153,8 +154,8 @@ func readHeader(br *bufio.Reader) (textproto.Header, int64) {
 		}
 	}
 	block = cleanHeader(block)
-	// Size the buffer to the block: a multipart of many tiny parts would
-	// otherwise allocate 4 KiB per part header.
+	// Size the buffer to the block: a multipart of many small message/rfc822
+	// parts would otherwise allocate 4 KiB per header.
 	h, _ := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(block), min(len(block), 4096)))
 	return h, n
 }

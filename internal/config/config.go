@@ -4,39 +4,148 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 )
 
 // Config is the whole configuration of axd and the tools.
 type Config struct {
-	DataDir string `mapstructure:"data_dir"`
-	Store   Store  `mapstructure:"store"`
+	DataDir         string              `mapstructure:"data_dir" yaml:"data_dir"`
+	Hostname        string              `mapstructure:"hostname" yaml:"hostname"`
+	ShutdownTimeout Duration            `mapstructure:"shutdown_timeout" yaml:"shutdown_timeout"`
+	Log             Log                 `mapstructure:"log" yaml:"log"`
+	Control         Control             `mapstructure:"control" yaml:"control"`
+	Metrics         Metrics             `mapstructure:"metrics" yaml:"metrics"`
+	Store           Store               `mapstructure:"store" yaml:"store"`
+	Limits          Limits              `mapstructure:"limits" yaml:"limits"`
+	Auth            Auth                `mapstructure:"auth" yaml:"auth"`
+	Listeners       map[string]Listener `mapstructure:"listeners" yaml:"listeners"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `mapstructure:"level" yaml:"level"`   // debug, info, warn, error
+	Format string `mapstructure:"format" yaml:"format"` // text, json
+}
+
+// Control configures the control socket.
+type Control struct {
+	// Socket is the unix socket's path; empty means <data_dir>/control.sock.
+	Socket string `mapstructure:"socket" yaml:"socket"`
+	// Group may use the socket besides root and axd's own user.
+	Group string `mapstructure:"group" yaml:"group"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	Listen string `mapstructure:"listen" yaml:"listen"` // empty disables
 }
 
 // Store configures the message store.
 type Store struct {
 	// Paths are the locations of container files; empty means the data dir.
-	Paths []string `mapstructure:"paths"`
+	Paths []string `mapstructure:"paths" yaml:"paths"`
 	// Dirs is the number of sub-directories per location.
-	Dirs int `mapstructure:"dirs"`
-	// ContainerSize seals a container at this size (bytes or 64M, 1G...).
-	ContainerSize Size `mapstructure:"container_size"`
+	Dirs int `mapstructure:"dirs" yaml:"dirs"`
+	// ContainerSize seals a container at this size.
+	ContainerSize Size `mapstructure:"container_size" yaml:"container_size"`
 	// CacheMessages caps the messages of hot mailboxes kept in RAM.
-	CacheMessages int `mapstructure:"cache_messages"`
+	CacheMessages int `mapstructure:"cache_messages" yaml:"cache_messages"`
 }
+
+// Limits are the server-level settings that domains and accounts inherit
+// and may override. 0 means unlimited.
+type Limits struct {
+	Quota             Size     `mapstructure:"quota" yaml:"quota"`
+	QuotaMessages     int64    `mapstructure:"quota_messages" yaml:"quota_messages"`
+	MaxMessageSize    Size     `mapstructure:"max_message_size" yaml:"max_message_size"`
+	MaxAttachmentSize Size     `mapstructure:"max_attachment_size" yaml:"max_attachment_size"`
+	MessagesPerHour   int64    `mapstructure:"messages_per_hour" yaml:"messages_per_hour"`
+	IdleTimeout       Duration `mapstructure:"idle_timeout" yaml:"idle_timeout"`
+	ActivityTimeout   Duration `mapstructure:"activity_timeout" yaml:"activity_timeout"`
+}
+
+// Auth configures password hashing.
+type Auth struct {
+	// Scheme hashes new passwords: argon2id or bcrypt.
+	Scheme          string `mapstructure:"scheme" yaml:"scheme"`
+	Argon2Time      uint32 `mapstructure:"argon2_time" yaml:"argon2_time"`
+	Argon2MemoryKiB uint32 `mapstructure:"argon2_memory_kib" yaml:"argon2_memory_kib"`
+	Argon2Threads   uint8  `mapstructure:"argon2_threads" yaml:"argon2_threads"`
+	BcryptCost      int    `mapstructure:"bcrypt_cost" yaml:"bcrypt_cost"`
+	// AllowWeak accepts imported {PLAIN}, {MD5} and {CRYPT} hashes.
+	AllowWeak bool `mapstructure:"allow_weak" yaml:"allow_weak"`
+	// Rehash replaces a stored hash of another scheme or cost with the
+	// configured one on a successful login.
+	Rehash bool `mapstructure:"rehash" yaml:"rehash"`
+}
+
+// Listener is one network listener.
+type Listener struct {
+	Service string `mapstructure:"service" yaml:"service"` // smtp, submission, lmtp, imap, pop3
+	Listen  string `mapstructure:"listen" yaml:"listen"`   // host:port; empty disables
+	TLS     string `mapstructure:"tls" yaml:"tls"`         // none, starttls, implicit
+}
+
+// Services a listener may run.
+var Services = []string{"smtp", "submission", "lmtp", "imap", "pop3"}
 
 // Defaults are the embedded defaults: with no file at all, this is the
 // configuration.
 func Defaults() map[string]any {
 	return map[string]any{
-		"data_dir":             "./axdata",
-		"store.paths":          []string{},
-		"store.dirs":           16,
-		"store.container_size": "64M",
-		"store.cache_messages": 4_000_000,
+		"data_dir":                      "./axdata",
+		"hostname":                      "",
+		"shutdown_timeout":              "30s",
+		"log.level":                     "info",
+		"log.format":                    "text",
+		"control.socket":                "",
+		"control.group":                 "",
+		"metrics.listen":                "127.0.0.1:9190",
+		"store.paths":                   []string{},
+		"store.dirs":                    16,
+		"store.container_size":          "64M",
+		"store.cache_messages":          4_000_000,
+		"limits.quota":                  "0",
+		"limits.quota_messages":         0,
+		"limits.max_message_size":       "50M",
+		"limits.max_attachment_size":    "0",
+		"limits.messages_per_hour":      0,
+		"limits.idle_timeout":           "30m",
+		"limits.activity_timeout":       "0s",
+		"auth.scheme":                   "argon2id",
+		"auth.argon2_time":              1,
+		"auth.argon2_memory_kib":        64 * 1024,
+		"auth.argon2_threads":           1,
+		"auth.bcrypt_cost":              10,
+		"auth.allow_weak":               false,
+		"auth.rehash":                   true,
+		"listeners.smtp.service":        "smtp",
+		"listeners.smtp.listen":         "127.0.0.1:2525",
+		"listeners.smtp.tls":            "starttls",
+		"listeners.submission.service":  "submission",
+		"listeners.submission.listen":   "127.0.0.1:5870",
+		"listeners.submission.tls":      "starttls",
+		"listeners.submissions.service": "submission",
+		"listeners.submissions.listen":  "",
+		"listeners.submissions.tls":     "implicit",
+		"listeners.lmtp.service":        "lmtp",
+		"listeners.lmtp.listen":         "127.0.0.1:2424",
+		"listeners.lmtp.tls":            "none",
+		"listeners.imap.service":        "imap",
+		"listeners.imap.listen":         "127.0.0.1:1143",
+		"listeners.imap.tls":            "starttls",
+		"listeners.imaps.service":       "imap",
+		"listeners.imaps.listen":        "",
+		"listeners.imaps.tls":           "implicit",
+		"listeners.pop3.service":        "pop3",
+		"listeners.pop3.listen":         "127.0.0.1:1110",
+		"listeners.pop3.tls":            "starttls",
+		"listeners.pop3s.service":       "pop3",
+		"listeners.pop3s.listen":        "",
+		"listeners.pop3s.tls":           "implicit",
 	}
 }
 
@@ -68,13 +177,27 @@ func Load(path string, v *viper.Viper) (*Config, error) {
 		}
 	}
 	var c Config
-	if err := v.Unmarshal(&c, viper.DecodeHook(sizeHook())); err != nil {
-		return nil, &Error{Problems: []string{err.Error()}}
+	hooks := mapstructure.ComposeDecodeHookFunc(sizeHook(), durationHook())
+	if err := v.Unmarshal(&c, viper.DecodeHook(hooks), func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+	}); err != nil {
+		return nil, &Error{Problems: []string{unmarshalProblem(err)}}
+	}
+	if c.Hostname == "" {
+		c.Hostname, _ = os.Hostname()
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// unmarshalProblem shortens mapstructure's errors to the key and reason.
+func unmarshalProblem(err error) string {
+	msg := err.Error()
+	msg = strings.ReplaceAll(msg, "decoding failed due to the following error(s):\n\n", "")
+	msg = strings.ReplaceAll(msg, "\n", "; ")
+	return msg
 }
 
 // Error lists every problem of a configuration.
@@ -86,40 +209,4 @@ func (e *Error) Error() string { return "config: " + strings.Join(e.Problems, ";
 func IsConfigError(err error) bool {
 	var ce *Error
 	return errors.As(err, &ce)
-}
-
-// Validate checks every key and reports all problems at once.
-func (c *Config) Validate() error {
-	var p []string
-	if c.DataDir == "" {
-		p = append(p, "data_dir: must not be empty")
-	}
-	if c.Store.Dirs < 1 || c.Store.Dirs > 4096 {
-		p = append(p, fmt.Sprintf("store.dirs: %d is outside 1..4096", c.Store.Dirs))
-	}
-	if c.Store.ContainerSize < 64<<10 {
-		p = append(p, fmt.Sprintf("store.container_size: %d is below 64K", c.Store.ContainerSize))
-	}
-	if c.Store.ContainerSize > 1<<40 {
-		p = append(p, fmt.Sprintf("store.container_size: %d is above 1T", c.Store.ContainerSize))
-	}
-	seen := make(map[string]bool)
-	for i, path := range c.Store.Paths {
-		if path == "" {
-			p = append(p, fmt.Sprintf("store.paths[%d]: empty", i))
-			continue
-		}
-		clean := filepath.Clean(path)
-		if seen[clean] {
-			p = append(p, fmt.Sprintf("store.paths[%d]: %s is listed twice", i, path))
-		}
-		seen[clean] = true
-	}
-	if c.Store.CacheMessages < -1 {
-		p = append(p, "store.cache_messages: must be -1 (off), 0 (default) or more")
-	}
-	if len(p) > 0 {
-		return &Error{Problems: p}
-	}
-	return nil
 }

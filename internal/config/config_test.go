@@ -63,3 +63,40 @@ func TestValidateNamesEveryKey(t *testing.T) {
 		t.Fatalf("bad size: %v", err)
 	}
 }
+
+func TestListenersAndUnknownKeys(t *testing.T) {
+	t.Setenv("AXD_LISTENERS_IMAP_LISTEN", "127.0.0.1:11143")
+	c, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Listeners["imap"].Listen; got != "127.0.0.1:11143" {
+		t.Fatalf("imap listen = %q, want the AXD_ override", got)
+	}
+	if c.Listeners["submission"].Listen != "127.0.0.1:5870" || c.Listeners["imaps"].Listen != "" {
+		t.Fatalf("listeners = %+v", c.Listeners)
+	}
+	if c.Limits.IdleTimeout != Duration(30*60e9) || c.Limits.MaxMessageSize != 50<<20 {
+		t.Fatalf("limits = %+v", c.Limits)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "axd.yaml")
+	for _, tc := range []struct{ name, body, want string }{
+		{"unknown key", "stroe:\n  dirs: 4\n", "stroe"},
+		{"bad service", "listeners:\n  extra:\n    service: ftp\n    listen: 127.0.0.1:21\n    tls: none\n", "listeners.extra.service"},
+		{"bad listen", "listeners:\n  imap:\n    listen: nowhere\n", "listeners.imap.listen"},
+		{"same address", "listeners:\n  pop3:\n    listen: 127.0.0.1:1143\n", "listeners.pop3.listen"},
+		{"bad level", "log:\n  level: loud\n", "log.level"},
+		{"bad duration", "limits:\n  idle_timeout: soon\n", "soon"},
+		{"bad scheme", "auth:\n  scheme: md5\n", "auth.scheme"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.WriteFile(path, []byte(tc.body), 0o600)
+			t.Setenv("AXD_LISTENERS_IMAP_LISTEN", "")
+			_, err := Load(path, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load = %v, want an error naming %q", err, tc.want)
+			}
+		})
+	}
+}

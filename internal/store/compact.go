@@ -313,9 +313,13 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResul
 	if err := s.setIntent(&compactionIntent{Phase: phaseCopying, Sources: ids, Output: out.id}); err != nil {
 		return res, err
 	}
+	inGroup := make(map[uint64]bool, len(group))
+	for _, c := range group {
+		inGroup[c.id] = true
+	}
 	var copies []sourceCopy
 	for _, c := range group {
-		sc, problem, err := s.copySource(c, out)
+		sc, problem, err := s.copySource(c, out, inGroup)
 		if err != nil {
 			return res, err
 		}
@@ -347,7 +351,11 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResul
 	}
 	for _, sc := range copies {
 		res.done = append(res.done, sc.c)
-		res.records += int64(len(sc.moved))
+		for _, m := range sc.moved {
+			if m.kind == KindMessage {
+				res.records++
+			}
+		}
 	}
 	return res, s.finishCompaction()
 }
@@ -355,7 +363,7 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResul
 // copySource copies one source's live records (and the tombstones still
 // needed) to out. A problem means the source is left as it was and out is
 // cut back to where it stood.
-func (s *Store) copySource(c candidate, out *compactOutput) (sourceCopy, *ScanProblem, error) {
+func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]bool) (sourceCopy, *ScanProblem, error) {
 	sc := sourceCopy{c: c}
 	if err := out.flush(); err != nil {
 		return sc, nil, err
@@ -388,8 +396,9 @@ func (s *Store) copySource(c candidate, out *compactOutput) (sourceCopy, *ScanPr
 				liveSeen++
 			}
 		case KindTombstone:
-			// Still needed while the dead record it covers exists elsewhere.
-			keep = b != nil && b.Container != c.id
+			// Still needed while the dead record it covers exists in a
+			// container that this group does not remove.
+			keep = b != nil && !inGroup[b.Container]
 		}
 		if !keep {
 			return nil

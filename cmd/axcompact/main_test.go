@@ -156,7 +156,7 @@ func TestCheckReportsFileAndOffset(t *testing.T) {
 	}
 	// Compaction does not delete the damaged container's live data.
 	out, _, code = runTool(t, "run", "--data-dir", dir, "--threshold", "1")
-	if code != 2 || !strings.Contains(out, "skipped "+victim) {
+	if code != 2 || !strings.Contains(out, "damaged: "+victim) {
 		t.Fatalf("run on damaged store = %d, %q; want exit 2 naming %s", code, out, victim)
 	}
 	if _, err := os.Stat(victim); err != nil {

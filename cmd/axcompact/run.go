@@ -63,22 +63,13 @@ func runRun(ctx context.Context, g *globalOptions, o *runOptions) error {
 
 func reportRun(g *globalOptions, res store.CompactResult) error {
 	if g.json {
-		type skipped struct {
-			Path    string `json:"path"`
-			Offset  int64  `json:"offset"`
-			Problem string `json:"problem"`
+		if res.Skipped == nil {
+			res.Skipped = []store.Problem{}
 		}
-		out := struct {
-			store.CompactResult
-			Skipped []skipped `json:"skipped"`
-		}{CompactResult: res, Skipped: []skipped{}}
-		for _, p := range res.Skipped {
-			out.Skipped = append(out.Skipped, skipped{p.Path, p.Offset, p.Err.Error()})
-		}
-		return writeJSON(g.stdout, out)
+		return writeJSON(g.stdout, res)
 	}
 	for _, p := range res.Skipped {
-		fmt.Fprintf(g.stdout, "skipped %s at offset %d: %v\n", p.Path, p.Offset, p.Err)
+		fmt.Fprintln(g.stdout, p)
 	}
 	if g.interactive(g.stdout) {
 		verb := "compacted"

@@ -85,7 +85,7 @@ type CompactResult struct {
 	LiveBytes   int64         `json:"live_bytes"`
 	LiveRecords int64         `json:"live_records"`
 	Reclaimed   int64         `json:"reclaimed_bytes"`
-	Skipped     []ScanProblem `json:"skipped,omitempty"`
+	Skipped     []Problem     `json:"skipped"`
 	Duration    time.Duration `json:"duration_ns"`
 	DryRun      bool          `json:"dry_run"`
 }
@@ -292,7 +292,7 @@ type sourceCopy struct {
 
 type groupResult struct {
 	done    []candidate
-	skipped []ScanProblem
+	skipped []Problem
 	records int64
 	output  bool
 }
@@ -324,7 +324,8 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResul
 			return res, err
 		}
 		if problem != nil {
-			res.skipped = append(res.skipped, *problem)
+			res.skipped = append(res.skipped, Problem{Kind: "damaged", Path: problem.Path, Offset: problem.Offset,
+				Message: "container skipped: " + problem.Err.Error()})
 			continue
 		}
 		copies = append(copies, sc)

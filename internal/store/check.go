@@ -138,6 +138,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	s.compactMu.Lock()
 	defer s.compactMu.Unlock()
 	var res CheckResult
+	s.createMu.RLock()
 	limits := make(map[uint64]int64)
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketContainers).ForEach(func(k, v []byte) error {
@@ -150,6 +151,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 			return nil
 		})
 	}); err != nil {
+		s.createMu.RUnlock()
 		return res, err
 	}
 	s.filesMu.Lock()
@@ -158,6 +160,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 		files[id] = p
 	}
 	s.filesMu.Unlock()
+	s.createMu.RUnlock()
 	_, foreign, err := s.layout.scan()
 	if err != nil {
 		return res, err
@@ -177,7 +180,10 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	var fix *indexFix
 	err = s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		fix, err = verifyIndex(tx, sc, files, limits)
+		fix, err = verifyIndex(tx, sc, files, limits, func(id uint64) bool {
+			_, ok := s.containerPath(id)
+			return ok
+		})
 		return err
 	})
 	if err != nil {

@@ -220,3 +220,52 @@ func TestIndexMissingRefusesOpen(t *testing.T) {
 	s = openTest(t, Options{DataDir: dir})
 	mustCheckClean(t, s)
 }
+
+// A check while appends, expunges and a compaction run reports nothing:
+// what was written after its scan began is not a problem.
+func TestOnlineCheckDuringWrites(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := openTest(t, Options{ContainerSize: 128 << 10})
+	done := make(chan error, 1)
+	go func() {
+		var mb MailboxID
+		for i := 0; ctx.Err() == nil; i++ {
+			p, err := s.Append(ctx, "a", "INBOX", testMessage(i, 3000), 0, nil, time.Time{}, Quota{})
+			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				done <- err
+				return
+			}
+			mb = p.Mailbox
+			if i%3 == 0 {
+				if _, err := s.Remove(ctx, mb, []uint32{p.UID}); err != nil && ctx.Err() == nil {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	deadline := time.Now().Add(2 * time.Second)
+	for n := 0; time.Now().Before(deadline); n++ {
+		if n%3 == 2 {
+			if _, err := s.Compact(ctx, CompactOptions{Threshold: 0.2}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := s.Check(ctx, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Problems {
+			t.Fatalf("online check %d: %s", n, p)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

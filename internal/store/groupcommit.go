@@ -364,6 +364,12 @@ func (w *committer) createActive() error {
 	if err != nil {
 		return err
 	}
+	// The file list and the index learn of it together for Check.
+	s.createMu.Lock()
+	defer s.createMu.Unlock()
+	s.filesMu.Lock()
+	s.files[id] = path
+	s.filesMu.Unlock()
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		cv := containerValue{Size: containerHeaderSize}
 		if err := tx.Bucket(bucketContainers).Put(u64key(id), cv.encode()); err != nil {
@@ -375,9 +381,6 @@ func (w *committer) createActive() error {
 		f.Close()
 		return fmt.Errorf("store: new container: %w", err)
 	}
-	s.filesMu.Lock()
-	s.files[id] = path
-	s.filesMu.Unlock()
 	w.active = &activeContainer{id: id, path: path, f: f, size: containerHeaderSize}
 	s.log.Debug("container created", "path", path)
 	return nil

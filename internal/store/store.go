@@ -102,6 +102,9 @@ type Store struct {
 
 	filesMu sync.Mutex
 	files   map[uint64]string // container id -> path
+	// createMu makes a new active container appear in files and in the
+	// index at once, for Check's snapshot of both.
+	createMu sync.RWMutex
 
 	appends   chan *appendReq
 	sealReq   chan chan error

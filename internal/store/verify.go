@@ -28,19 +28,28 @@ type mailboxCount struct {
 }
 
 // verifyIndex compares the index with a scan of the containers.
-func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map[uint64]int64) (*indexFix, error) {
+func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map[uint64]int64, exists func(uint64) bool) (*indexFix, error) {
 	f := &indexFix{relocate: make(map[GUID]recLoc)}
 	add := func(kind, path string, off int64, format string, args ...any) {
 		f.problems = append(f.problems, Problem{Kind: kind, Path: path, Offset: off, Message: fmt.Sprintf(format, args...)})
 	}
-	for id := range limits {
-		if _, ok := files[id]; !ok {
+	// Compare files with the index as this transaction sees it; a container
+	// created since the file list was taken is not missing (online check).
+	indexed := make(map[uint64]bool)
+	if err := tx.Bucket(bucketContainers).ForEach(func(k, _ []byte) error {
+		indexed[getU64(k)] = true
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for id := range indexed {
+		if _, ok := files[id]; !ok && !exists(id) {
 			add("missing_container", "", 0, "container %016x is in the index but has no file", id)
 			f.missing = append(f.missing, id)
 		}
 	}
 	for id, p := range files {
-		if _, ok := limits[id]; !ok {
+		if !indexed[id] {
 			add("unknown_container", p, 0, "container %016x is not in the index", id)
 			f.unknown = append(f.unknown, id)
 		}
@@ -64,6 +73,9 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 			return nil
 		}
 		blobs[g] = b
+		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && indexed[b.Container]) {
+			return nil // written after the scan began (online check)
+		}
 		loc, ok := sc.records[g]
 		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
 			add("misplaced", files[loc.container], loc.offset, "message %s is here, index says container %016x offset %d", g, b.Container, b.Offset)
@@ -241,6 +253,9 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 	for g, loc := range sc.records {
 		if b := blobs[g]; b != nil && b.Container == loc.container && b.Offset == loc.offset {
 			continue
+		}
+		if _, known := limits[loc.container]; !known && indexed[loc.container] {
+			continue // a container begun after the check started: uncommitted bytes
 		}
 		if sc.tombstones[g] {
 			continue

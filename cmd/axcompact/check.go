@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -32,7 +34,9 @@ any was found.
 
 --rebuild-index restores every intact message that no tombstone covers to
 the mailbox it was delivered to, with the flags it had then; mailboxes get
-new UIDVALIDITY values, so IMAP clients resynchronise.` + "\n" + exitStatusHelp,
+new UIDVALIDITY values, so IMAP clients resynchronise. It works offline
+only. While axd runs, check (and --repair) run inside axd through its
+control socket.` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd.Context(), g, o)
@@ -46,13 +50,7 @@ func runCheck(ctx context.Context, g *globalOptions, o *checkOptions) error {
 	if o.rebuildIndex {
 		return runRebuild(ctx, g)
 	}
-	return g.withStore(ctx, func(s *store.Store) error {
-		progress, finish := g.newProgress("checking")
-		res, err := s.Check(ctx, store.CheckOptions{Repair: o.repair, Progress: progress})
-		finish()
-		if err != nil {
-			return err
-		}
+	report := func(res store.CheckResult) error {
 		if res.Problems == nil {
 			res.Problems = []store.Problem{}
 		}
@@ -69,24 +67,38 @@ func runCheck(ctx context.Context, g *globalOptions, o *checkOptions) error {
 					res.Containers, res.Records, res.Messages, res.Mailboxes, len(res.Problems), res.Duration.Round(1e6))
 			}
 		}
-		if len(res.Problems) > 0 && !o.repair {
-			return &exitError{code: exitPartial}
-		}
 		for _, p := range res.Problems {
 			if !p.Repaired {
 				return &exitError{code: exitPartial}
 			}
 		}
 		return nil
+	}
+	progress, finish := g.newProgress("checking")
+	defer finish()
+	return g.withStore(ctx, func(s *store.Store) error {
+		res, err := s.Check(ctx, store.CheckOptions{Repair: o.repair, Progress: progress})
+		if err != nil {
+			return err
+		}
+		finish()
+		return report(res)
+	}, func(c *control.Client) error {
+		res, err := c.Check(ctx, control.CheckRequest{Repair: o.repair}, progress)
+		if err != nil {
+			return err
+		}
+		finish()
+		return report(res)
 	})
 }
 
 func runRebuild(ctx context.Context, g *globalOptions) error {
-	opts, err := g.storeOptions()
+	opts, _, err := g.storeOptions()
 	if err != nil {
 		return err
 	}
-	return g.withLock(opts, func() error {
+	err = g.withLock(opts, func() error {
 		progress, finish := g.newProgress("rebuilding")
 		res, err := store.RebuildIndex(ctx, opts, progress)
 		finish()
@@ -114,4 +126,9 @@ func runRebuild(ctx context.Context, g *globalOptions) error {
 		}
 		return nil
 	})
+	var ee *exitError
+	if errors.As(err, &ee) && ee.code == exitTempFail {
+		return &exitError{code: exitTempFail, err: fmt.Errorf("%w; --rebuild-index works offline only: stop axd first", ee.err)}
+	}
+	return err
 }

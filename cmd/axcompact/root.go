@@ -13,7 +13,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/axmail/axmail/internal/config"
-	"github.com/axmail/axmail/internal/message"
+	"github.com/axmail/axmail/internal/control"
+	"github.com/axmail/axmail/internal/daemon"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -57,35 +58,20 @@ stdout is a terminal, so cron mails only what needs attention.` + "\n" + exitSta
 	return cmd
 }
 
-// storeOptions loads the configuration into store options.
-func (g *globalOptions) storeOptions() (store.Options, error) {
-	c, err := config.Load(g.configFile, viper.New())
-	if err != nil {
-		return store.Options{}, err
-	}
-	dir := c.DataDir
+// storeOptions loads the configuration into store options and the path
+// of axd's control socket.
+func (g *globalOptions) storeOptions() (store.Options, string, error) {
+	v := viper.New()
 	if g.dataDir != "" {
-		dir = g.dataDir
+		v.Set("data_dir", g.dataDir)
 	}
-	return store.Options{
-		DataDir:       dir,
-		Paths:         c.Store.Paths,
-		Dirs:          c.Store.Dirs,
-		ContainerSize: int64(c.Store.ContainerSize),
-		CacheMessages: -1, // no IMAP sessions here
-		Summarize:     summarize,
-		Logger:        slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	}, nil
-}
-
-// summarize caches ENVELOPE and BODYSTRUCTURE for messages that a repair
-// or rebuild brings back.
-func summarize(r io.Reader) ([]byte, error) {
-	s, err := message.Summarize(r)
+	c, err := config.Load(g.configFile, v)
 	if err != nil {
-		return nil, err
+		return store.Options{}, "", err
 	}
-	return s.MarshalBinary()
+	o := daemon.StoreOptions(c, slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	o.CacheMessages = -1 // no IMAP sessions here
+	return o, daemon.SocketPath(c), nil
 }
 
 // withLock takes the data-dir lock and runs fn; a held lock is exit 75.
@@ -95,7 +81,7 @@ func (g *globalOptions) withLock(opts store.Options, fn func() error) error {
 	}
 	lock, err := store.Lock(opts.DataDir, "axcompact")
 	if errors.Is(err, store.ErrLocked) {
-		return &exitError{code: exitTempFail, err: fmt.Errorf("%w; axcompact works offline: stop axd first, or retry later", err)}
+		return &exitError{code: exitTempFail, err: err}
 	}
 	if err != nil {
 		return err
@@ -104,23 +90,33 @@ func (g *globalOptions) withLock(opts store.Options, fn func() error) error {
 	return fn()
 }
 
-// withStore opens the store under the lock.
-func (g *globalOptions) withStore(ctx context.Context, fn func(*store.Store) error) error {
-	opts, err := g.storeOptions()
+// withStore runs offline on the store, under the data-dir lock; when axd
+// holds the lock, it runs online through axd's control socket instead.
+func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store) error, online func(*control.Client) error) error {
+	opts, sock, err := g.storeOptions()
 	if err != nil {
 		return err
 	}
-	return g.withLock(opts, func() error {
+	err = g.withLock(opts, func() error {
 		s, err := store.Open(opts)
 		if err != nil {
 			return err
 		}
-		ferr := fn(s)
+		ferr := offline(s)
 		if err := s.Close(); ferr == nil {
 			ferr = err
 		}
 		return ferr
 	})
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitTempFail || online == nil {
+		return err
+	}
+	c := control.NewClient(sock)
+	if _, serr := c.Status(ctx); serr != nil {
+		return &exitError{code: exitTempFail, err: fmt.Errorf("%w; and axd does not answer on %s: %v", ee.err, sock, serr)}
+	}
+	return online(c)
 }
 
 // interactive reports whether human output and progress go to a terminal.

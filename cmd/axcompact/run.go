@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -30,6 +31,7 @@ func newRunCmd(g *globalOptions) *cobra.Command {
 --threshold percent into new containers, verifying each checksum, then
 deletes the old containers. Killed at any moment, it loses nothing; the
 next run (or axd's start) finishes or undoes the interrupted step.
+While axd runs, the compaction runs inside axd through its control socket.
 A container with a damaged live record is skipped and reported (exit 2).` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,13 +46,7 @@ func runRun(ctx context.Context, g *globalOptions, o *runOptions) error {
 	if o.threshold <= 0 || o.threshold > 100 {
 		return &exitError{code: exitUsage, err: fmt.Errorf("--threshold %v: want a percentage in (0, 100]", o.threshold)}
 	}
-	return g.withStore(ctx, func(s *store.Store) error {
-		progress, finish := g.newProgress("compacting")
-		res, err := s.Compact(ctx, store.CompactOptions{Threshold: o.threshold / 100, DryRun: o.dryRun, Progress: progress})
-		finish()
-		if err != nil {
-			return err
-		}
+	report := func(res store.CompactResult) error {
 		if err := reportRun(g, res); err != nil {
 			return err
 		}
@@ -58,6 +54,23 @@ func runRun(ctx context.Context, g *globalOptions, o *runOptions) error {
 			return &exitError{code: exitPartial}
 		}
 		return ctx.Err()
+	}
+	progress, finish := g.newProgress("compacting")
+	defer finish()
+	return g.withStore(ctx, func(s *store.Store) error {
+		res, err := s.Compact(ctx, store.CompactOptions{Threshold: o.threshold / 100, DryRun: o.dryRun, Progress: progress})
+		if err != nil {
+			return err
+		}
+		finish()
+		return report(res)
+	}, func(c *control.Client) error {
+		res, err := c.Compact(ctx, control.CompactRequest{Threshold: o.threshold / 100, DryRun: o.dryRun}, progress)
+		if err != nil {
+			return err
+		}
+		finish()
+		return report(res)
 	})
 }
 

@@ -49,3 +49,6 @@ func durationHook() mapstructure.DecodeHookFuncType {
 		return data, nil
 	}
 }
+
+// MarshalYAML prints a duration as it would be written: 30m0s.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }

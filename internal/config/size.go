@@ -85,3 +85,6 @@ func sizeHook() mapstructure.DecodeHookFuncType {
 		return data, nil
 	}
 }
+
+// MarshalYAML prints a size as it would be written: 64M.
+func (s Size) MarshalYAML() (any, error) { return s.String(), nil }

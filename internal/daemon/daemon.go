@@ -1,0 +1,220 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/axmail/axmail/internal/config"
+	"github.com/axmail/axmail/internal/control"
+	"github.com/axmail/axmail/internal/message"
+	"github.com/axmail/axmail/internal/metrics"
+	"github.com/axmail/axmail/internal/store"
+)
+
+// Options are what main gives the daemon besides its configuration.
+type Options struct {
+	Version string
+	// LogOutput receives the log; nil means stderr.
+	LogOutput io.Writer
+	// Reload returns the configuration anew for SIGHUP; nil disables reload.
+	Reload func() (*config.Config, error)
+}
+
+// Daemon is a running axd.
+type Daemon struct {
+	opts    Options
+	cfg     *config.Config
+	level   *slog.LevelVar
+	log     *slog.Logger
+	started time.Time
+
+	lock    *store.DirLock
+	store   *store.Store
+	control *control.Server
+	metrics *metrics.Server
+
+	mu sync.Mutex // guards cfg on reload
+}
+
+// New validates what it can without touching the data dir.
+func New(cfg *config.Config, o Options) (*Daemon, error) {
+	if o.LogOutput == nil {
+		o.LogOutput = os.Stderr
+	}
+	level := new(slog.LevelVar)
+	level.Set(parseLevel(cfg.Log.Level))
+	d := &Daemon{opts: o, cfg: cfg, level: level}
+	d.log = newLogger(o.LogOutput, cfg.Log.Format, level)
+	return d, nil
+}
+
+func parseLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
+	ho := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, ho))
+	}
+	return slog.New(slog.NewTextHandler(w, ho))
+}
+
+// SocketPath is where the control socket of a configuration lives.
+func SocketPath(cfg *config.Config) string {
+	if cfg.Control.Socket != "" {
+		return cfg.Control.Socket
+	}
+	return filepath.Join(cfg.DataDir, "control.sock")
+}
+
+// Summarize is the store's summary function: ENVELOPE and BODYSTRUCTURE.
+func Summarize(r io.Reader) ([]byte, error) {
+	s, err := message.Summarize(r)
+	if err != nil {
+		return nil, err
+	}
+	return s.MarshalBinary()
+}
+
+// StoreOptions turns the configuration into store options.
+func StoreOptions(cfg *config.Config, log *slog.Logger) store.Options {
+	return store.Options{
+		DataDir:       cfg.DataDir,
+		Paths:         cfg.Store.Paths,
+		Dirs:          cfg.Store.Dirs,
+		ContainerSize: int64(cfg.Store.ContainerSize),
+		CacheMessages: cfg.Store.CacheMessages,
+		Summarize:     Summarize,
+		Logger:        log,
+	}
+}
+
+// Run starts every service and blocks until ctx is done, then stops them
+// within the shutdown timeout. hup delivers reload requests.
+func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
+	d.started = time.Now()
+	cfg := d.cfg
+	lock, err := store.Lock(cfg.DataDir, "axd")
+	if err != nil {
+		return err
+	}
+	d.lock = lock
+	defer lock.Unlock()
+	d.store, err = store.Open(StoreOptions(cfg, d.log.With("component", "store")))
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
+
+	group := -1
+	if cfg.Control.Group != "" {
+		g, err := user.LookupGroup(cfg.Control.Group)
+		if err != nil {
+			return fmt.Errorf("control.group: %w", err)
+		}
+		group, _ = strconv.Atoi(g.Gid)
+	}
+	sock := SocketPath(cfg)
+	cl, err := control.Listen(sock, group)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(sock)
+	d.control, err = control.New(control.Options{Backend: &backend{d: d}, Group: group, Logger: d.log.With("component", "control")})
+	if err != nil {
+		return err
+	}
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs <- d.control.Serve(cl) })
+
+	if cfg.Metrics.Listen != "" {
+		ml, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			return fmt.Errorf("metrics.listen: %w", err)
+		}
+		reg := metrics.NewRegistry()
+		d.metrics = metrics.NewServer(reg)
+		wg.Go(func() { errs <- d.metrics.Serve(ml) })
+	}
+	d.log.Info("axd started", "version", d.opts.Version, "data_dir", cfg.DataDir, "control", sock, "metrics", cfg.Metrics.Listen)
+	for name, l := range cfg.Listeners {
+		if l.Listen != "" {
+			d.log.Debug("listener configured; its service is not built yet", "listener", name, "service", l.Service, "listen", l.Listen)
+		}
+	}
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-hup:
+			d.reload()
+		case err := <-errs:
+			if err != nil {
+				runErr = err
+				break loop
+			}
+		}
+	}
+	d.log.Info("axd stopping", "timeout", time.Duration(cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
+	defer cancel()
+	if err := d.control.Shutdown(sctx); err != nil {
+		d.log.Warn("control shutdown", "err", err)
+	}
+	if d.metrics != nil {
+		_ = d.metrics.Shutdown(sctx)
+	}
+	wg.Wait()
+	d.log.Info("axd stopped")
+	return runErr
+}
+
+// reload applies what can change without a restart: the log level and
+// format are live; the rest needs a restart and is logged as such.
+func (d *Daemon) reload() {
+	if d.opts.Reload == nil {
+		return
+	}
+	cfg, err := d.opts.Reload()
+	if err != nil {
+		d.log.Error("reload refused: configuration invalid; keeping the running one", "err", err)
+		return
+	}
+	d.mu.Lock()
+	old := d.cfg
+	d.cfg = cfg
+	d.mu.Unlock()
+	d.log.Info("configuration reloaded", "log_level", cfg.Log.Level)
+	d.level.Set(parseLevel(cfg.Log.Level))
+	if cfg.DataDir != old.DataDir || SocketPath(cfg) != SocketPath(old) || cfg.Metrics.Listen != old.Metrics.Listen {
+		d.log.Warn("reload: data_dir, control.socket and metrics.listen change only on restart")
+	}
+}
+
+// config returns the current configuration.
+func (d *Daemon) config() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
+}
+
+var errNotRunning = errors.New("daemon: not running")

@@ -6,7 +6,7 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 DATA_DIR    ?= ./axdata
 
-.PHONY: all build run test lint fmt-check vet staticcheck unit fuzz-smoke bench clean
+.PHONY: all build run demo test lint fmt-check vet staticcheck unit fuzz-smoke bench clean
 
 all: build
 
@@ -14,9 +14,12 @@ build:
 	@mkdir -p $(BIN)
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-# Until axd exists (issue 3), run builds axcompact, fills a demo store in
-# $(DATA_DIR) with storefill, deletes half of it, compacts and checks it.
+# axd on its embedded defaults: data in ./axdata, loopback ports.
 run: build
+	$(BIN)/axd
+
+# A store demo: fill ./axdata, delete half, compact and check it offline.
+demo: build
 	$(GO) run ./scripts/bench/storefill --data-dir $(DATA_DIR) --messages 2000 --size 8K --delete-every 2
 	$(BIN)/axcompact run --data-dir $(DATA_DIR) --json
 	$(BIN)/axcompact check --data-dir $(DATA_DIR) --json

@@ -42,9 +42,10 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "axcompact",
 		Short: "Compact and check axmail's message store",
 		Long: `axcompact reclaims the space of deleted messages (run) and verifies the
-store's consistency (check). It works offline: it takes the data directory's
-lock and refuses to run while axd holds it. It is silent on success unless
-stdout is a terminal, so cron mails only what needs attention.` + "\n" + exitStatusHelp,
+store's consistency (check). It takes the data directory's lock and works
+offline; while axd holds the lock, it runs inside axd through axd's control
+socket. It is silent on success unless stdout is a terminal, so cron mails
+only what needs attention.` + "\n" + exitStatusHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

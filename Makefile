@@ -6,7 +6,7 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 DATA_DIR    ?= ./axdata
 
-.PHONY: all build run demo test lint fmt-check vet staticcheck unit fuzz-smoke bench clean
+.PHONY: all build run demo test completions completions-check lint fmt-check vet staticcheck unit fuzz-smoke bench clean
 
 all: build
 
@@ -24,7 +24,29 @@ demo: build
 	$(BIN)/axcompact run --data-dir $(DATA_DIR) --json
 	$(BIN)/axcompact check --data-dir $(DATA_DIR) --json
 
-test: lint unit
+test: lint completions-check unit
+
+COMMANDS := axd axctl axcompact
+
+# Shell completions generated from the cobra commands; CI checks they are
+# current.
+completions: build
+	@for c in $(COMMANDS); do \
+	  mkdir -p completions/bash completions/zsh completions/fish; \
+	  $(BIN)/$$c completion bash > completions/bash/$$c; \
+	  $(BIN)/$$c completion zsh > completions/zsh/_$$c; \
+	  $(BIN)/$$c completion fish > completions/fish/$$c.fish; \
+	done
+
+completions-check: build
+	@tmp=$$(mktemp -d); \
+	for c in $(COMMANDS); do \
+	  $(BIN)/$$c completion bash > $$tmp/$$c.bash; \
+	  $(BIN)/$$c completion zsh > $$tmp/_$$c; \
+	  $(BIN)/$$c completion fish > $$tmp/$$c.fish; \
+	  cmp -s $$tmp/$$c.bash completions/bash/$$c && cmp -s $$tmp/_$$c completions/zsh/_$$c && \
+	  cmp -s $$tmp/$$c.fish completions/fish/$$c.fish || { echo "completions/ is stale for $$c: run make completions"; rm -rf $$tmp; exit 1; }; \
+	done; rm -rf $$tmp
 
 lint: fmt-check vet staticcheck
 

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/axmail/axmail/internal/config"
+	"github.com/axmail/axmail/internal/control"
+)
+
+// Exit codes, as sysexits(3) with dsync's 2.
+const (
+	exitOK          = 0
+	exitPartial     = 2  // done in part: some rows rejected, problems found
+	exitUsage       = 64 // bad flags or arguments
+	exitDataErr     = 65 // the input file itself is unusable
+	exitUnavailable = 69 // axd unreachable
+	exitSoftware    = 70 // the daemon refused or failed
+	exitTempFail    = 75 // temporary failure: retry later
+	exitConfig      = 78 // bad configuration
+)
+
+const exitStatusHelp = `
+EXIT STATUS
+  0   done
+  2   done in part: some rows rejected, or problems found
+  64  usage error
+  65  the input file is unusable
+  69  axd is not running or its control socket is unreachable
+  70  axd refused the request (not found, exists, invalid)
+  75  temporary failure: retry later
+  78  bad configuration
+`
+
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var ee *exitError
+	var ce *control.Error
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, control.ErrUnreachable):
+		return exitUnavailable
+	case config.IsConfigError(err):
+		return exitConfig
+	case errors.As(err, &ce):
+		if ce.Code == control.CodeUnavailable {
+			return exitTempFail
+		}
+		return exitSoftware
+	default:
+		return exitUsage
+	}
+}

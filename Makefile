@@ -72,6 +72,8 @@ fuzz-smoke:
 	$(GO) test -run=NONE -fuzz=FuzzDecodeIndex -fuzztime=20s ./internal/store/
 	$(GO) test -run=NONE -fuzz=FuzzSummarize -fuzztime=20s ./internal/message/
 	$(GO) test -run=NONE -fuzz=FuzzUnmarshalSummary -fuzztime=20s ./internal/message/
+	$(GO) test -run=NONE -fuzz=FuzzVerify -fuzztime=200000x ./internal/auth/
+	$(GO) test -run=NONE -fuzz=FuzzParseScheme -fuzztime=200000x ./internal/auth/
 
 bench:
 	scripts/bench/store.sh

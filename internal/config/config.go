@@ -75,7 +75,8 @@ type Auth struct {
 	Argon2MemoryKiB uint32 `mapstructure:"argon2_memory_kib" yaml:"argon2_memory_kib"`
 	Argon2Threads   uint8  `mapstructure:"argon2_threads" yaml:"argon2_threads"`
 	BcryptCost      int    `mapstructure:"bcrypt_cost" yaml:"bcrypt_cost"`
-	// AllowWeak accepts imported {PLAIN}, {MD5} and {CRYPT} hashes.
+	// AllowWeak accepts imported weak hashes: {PLAIN}, {PLAIN-MD5}, {MD5}
+	// (MD5-crypt). {CRYPT} is judged by the hash it holds.
 	AllowWeak bool `mapstructure:"allow_weak" yaml:"allow_weak"`
 	// Rehash replaces a stored hash of another scheme or cost with the
 	// configured one on a successful login.

@@ -68,8 +68,8 @@ func (c *Config) Validate() error {
 	}
 	switch c.Auth.Scheme {
 	case "argon2id":
-		if c.Auth.Argon2Time < 1 || c.Auth.Argon2MemoryKiB < 8 || c.Auth.Argon2Threads < 1 {
-			bad("auth", "argon2 time, memory and threads must be at least 1, 8 KiB and 1")
+		if c.Auth.Argon2Time < 1 || c.Auth.Argon2Threads < 1 || c.Auth.Argon2MemoryKiB < 8*uint32(c.Auth.Argon2Threads) {
+			bad("auth", "argon2 time and threads must be at least 1, and memory at least 8 KiB per thread")
 		}
 	case "bcrypt":
 		if c.Auth.BcryptCost < 4 || c.Auth.BcryptCost > 31 {

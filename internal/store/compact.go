@@ -376,6 +376,13 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 	if err != nil {
 		return sc, nil, err
 	}
+	// Removals may have run since the candidates were listed: compare with
+	// the live count of the snapshot the scan looks blobs up in.
+	cv, err := decodeContainer(tx.Bucket(bucketContainers).Get(u64key(c.id)))
+	if err != nil {
+		tx.Rollback()
+		return sc, nil, fmt.Errorf("store: compact %s: %w", c.path, err)
+	}
 	blobs := tx.Bucket(bucketBlobs)
 	_, scanErr := scanContainer(c.path, c.cv.Size, func(r *Record) error {
 		var b *blobValue
@@ -418,14 +425,14 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 	}
 	// Damaged bytes are fine to drop when every live record was found
 	// intact; otherwise a live message may be among them: keep the source.
-	if liveSeen == c.cv.LiveCount {
+	if liveSeen == cv.LiveCount {
 		if problem != nil {
 			s.log.Warn("compaction dropped damaged garbage", "path", problem.Path, "offset", problem.Offset, "err", problem.Err)
 		}
 		return sc, nil, nil
 	}
 	if problem == nil {
-		problem = &ScanProblem{Path: c.path, Err: fmt.Errorf("found %d live records, index expects %d", liveSeen, c.cv.LiveCount)}
+		problem = &ScanProblem{Path: c.path, Err: fmt.Errorf("found %d live records, index expects %d", liveSeen, cv.LiveCount)}
 	}
 	s.log.Error("compaction skipped a damaged container", "path", problem.Path, "offset", problem.Offset, "err", problem.Err)
 	return sourceCopy{}, problem, out.cut(start)

@@ -1,14 +1,16 @@
 package store
 
-// This file is the child side of the kill -9 tests in crash_test.go. The
-// test binary re-executes itself with TestCrashHelper selected and a
-// helperConfig in the environment; the helper loads a store until its
-// parent kills it with SIGKILL, and reports on stdout, one JSON line per
-// event, what the store acknowledged. The message generator and the
-// delivery and removal steps are shared with the parent, which uses them to
-// refill the store between runs.
+// This file is the load side of the kill -9 tests in crash_test.go: the
+// helper process, which the test binary becomes when re-executed with
+// TestCrashHelper selected and a helperConfig in the environment, and the
+// parent's end of it. The helper loads a store until the parent kills it
+// with SIGKILL, and reports on stdout, one JSON line per event, what the
+// store acknowledged. The message generator and the delivery and removal
+// steps are shared with the parent, which uses them to refill the store
+// between runs.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,9 +21,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -159,6 +164,21 @@ func crashOptions(dir string, containerSize int64, logger io.Writer) Options {
 	return o
 }
 
+// lockDataDir takes the data-dir lock, retrying for a while: a flock
+// belongs to the open file, and a process that the other crash test forks
+// holds a copy of every descriptor until its exec closes them, so a lock
+// just released may still be held for a moment.
+func lockDataDir(dir, holder string) (*DirLock, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l, err := Lock(dir, holder)
+		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
+			return l, err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // ensureMailboxes creates the mailboxes Append needs; Deliver creates them
 // itself.
 func ensureMailboxes(ctx context.Context, s *Store) error {
@@ -261,6 +281,12 @@ func (p *placementPool) addAcked(ev crashEvent) {
 	for _, to := range ev.To {
 		p.add(poolItem{to.Account, to.Mailbox, to.MailboxID, to.UID})
 	}
+}
+
+func (p *placementPool) len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.items)
 }
 
 // take removes and returns up to max random items of one mailbox.
@@ -373,7 +399,7 @@ func TestCrashHelper(t *testing.T) {
 // runCrashHelper opens the store and loads it as cfg says until it is
 // killed; it returns only on a failure.
 func runCrashHelper(cfg helperConfig) error {
-	lock, err := Lock(cfg.DataDir, "crash helper")
+	lock, err := lockDataDir(cfg.DataDir, "crash helper")
 	if err != nil {
 		return err
 	}
@@ -452,13 +478,19 @@ func appendLoop(ctx context.Context, s *Store, cfg helperConfig, worker int, out
 	}
 }
 
-// removeLoop removes a few messages at a time, at about a third of the
-// rate of the appends, so that the store keeps growing slowly.
+// removeLoop removes a few messages at a time. Past poolHighWater
+// placements it takes larger batches, so that the store, which the parent
+// verifies in full after every kill, stops growing there.
 func removeLoop(ctx context.Context, s *Store, cfg helperConfig, out *eventWriter, pool *placementPool) error {
+	const poolHighWater = 1500
 	rng := rand.New(rand.NewPCG(cfg.Seed, math.MaxUint64))
 	for {
 		time.Sleep(time.Duration(2+rng.IntN(10)) * time.Millisecond)
-		batch := pool.take(rng, 4)
+		n := 4
+		if pool.len() > poolHighWater {
+			n = 64
+		}
+		batch := pool.take(rng, n)
 		if len(batch) == 0 {
 			continue
 		}
@@ -484,4 +516,193 @@ func compactReporting(ctx context.Context, s *Store, out *eventWriter) error {
 		return fmt.Errorf("compaction skipped damaged containers: %v", res.Skipped)
 	}
 	return out.emit(crashEvent{Ev: evCompactDone, Done: int64(res.Compacted), Total: int64(res.Candidates), Millis: time.Since(start).Milliseconds()})
+}
+
+// makeGarbage tops the live messages up to liveTarget bytes, then removes
+// about half of the placements, so that most containers are above the
+// compaction threshold again.
+func makeGarbage(t *testing.T, s *Store, m *storeModel, rng *rand.Rand, run int, liveTarget int64) {
+	t.Helper()
+	if err := ensureMailboxes(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	topUp(t, s, m, rng, run, liveTarget)
+	thinOut(t, s, m, rng, 0.5)
+}
+
+// topUp delivers messages from 8 goroutines until the live messages weigh
+// liveTarget bytes.
+func topUp(t *testing.T, s *Store, m *storeModel, rng *rand.Rand, run int, liveTarget int64) {
+	t.Helper()
+	need := liveTarget - m.liveBytes()
+	var stored atomic.Int64
+	var mu sync.Mutex // guards m
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wrng := rand.New(rand.NewPCG(rng.Uint64(), uint64(w)))
+		wg.Go(func() {
+			for i := 0; stored.Load() < need; i++ {
+				ev, err := deliverOne(context.Background(), s, wrng, makeSeed(run, parentWorkerBase+w, i))
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				m.apply(t, ev)
+				mu.Unlock()
+				stored.Add(int64(ev.Size))
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("top up: %v", err)
+	}
+}
+
+// thinOut removes each live placement with the given probability, one
+// Remove per mailbox.
+func thinOut(t *testing.T, s *Store, m *storeModel, rng *rand.Rand, fraction float64) {
+	t.Helper()
+	picked := make(map[mailboxKey][]uint32)
+	for _, key := range m.sortedLive() {
+		if rng.Float64() < fraction {
+			picked[key.mailboxKey] = append(picked[key.mailboxKey], key.uid)
+		}
+	}
+	for mk, uids := range picked {
+		mb, err := s.GetMailbox(mk.account, mk.mailbox)
+		if err != nil {
+			t.Fatalf("thin out %s: %v", mk, err)
+		}
+		removed, err := s.Remove(context.Background(), mb.ID, uids)
+		if err != nil || len(removed) != len(uids) {
+			t.Fatalf("thin out %s: removed %d of %d: %v", mk, len(removed), len(uids), err)
+		}
+		m.apply(t, crashEvent{Ev: evRemoved, Account: mk.account, Mailbox: mk.mailbox, UIDs: removed})
+	}
+}
+
+// killPlan says when to kill a helper: delay after its first event of kind
+// after, or after its start when after is "".
+type killPlan struct {
+	after string
+	delay time.Duration
+}
+
+func (k killPlan) String() string {
+	if k.after == "" {
+		return fmt.Sprintf("%v after start", k.delay)
+	}
+	return fmt.Sprintf("%v after %s", k.delay, k.after)
+}
+
+// helperProc is a running helper process.
+type helperProc struct {
+	cmd     *exec.Cmd
+	events  <-chan crashEvent // closed once stdout is drained
+	stderr  bytes.Buffer      // read only after Wait
+	readErr error             // set before events is closed
+}
+
+// startHelper re-executes the test binary as a helper with cfg.
+func startHelper(t *testing.T, cfg helperConfig) *helperProc {
+	t.Helper()
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &helperProc{cmd: exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")}
+	p.cmd.Env = append(os.Environ(), crashHelperEnv+"="+string(raw))
+	p.cmd.Stderr = &p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start helper: %v", err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil { // the test failed before the kill
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
+		}
+	})
+	events := make(chan crashEvent, 256)
+	p.events = events
+	go p.read(stdout, events)
+	return p
+}
+
+// read decodes the helper's report. It keeps reading after a bad line so
+// that the helper never blocks on a full pipe.
+func (p *helperProc) read(stdout io.Reader, events chan<- crashEvent) {
+	defer close(events)
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var ev crashEvent
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			if p.readErr == nil {
+				p.readErr = fmt.Errorf("helper wrote %q: %v", sc.Text(), err)
+			}
+			continue
+		}
+		events <- ev
+	}
+	if err := sc.Err(); err != nil && p.readErr == nil {
+		p.readErr = err
+	}
+}
+
+// killAfter passes every event of the helper to apply, in order, and kills
+// the helper with SIGKILL as k says. It returns once the helper is dead and
+// every line it wrote has been applied.
+func (p *helperProc) killAfter(t *testing.T, k killPlan, apply func(crashEvent)) {
+	t.Helper()
+	var fire <-chan time.Time
+	if k.after == "" {
+		fire = time.After(k.delay)
+	}
+	stuck := time.After(20 * time.Second)
+	for {
+		select {
+		case ev, ok := <-p.events:
+			if !ok {
+				err := p.cmd.Wait()
+				t.Fatalf("helper ended before its kill (%v); stderr:\n%s", err, p.stderr.String())
+			}
+			apply(ev)
+			if fire == nil && ev.Ev == k.after {
+				fire = time.After(k.delay)
+			}
+		case <-fire:
+			p.kill(t, apply)
+			return
+		case <-stuck:
+			p.kill(t, apply)
+			t.Fatalf("helper did not report %q within 20s; stderr:\n%s", k.after, p.stderr.String())
+		}
+	}
+}
+
+func (p *helperProc) kill(t *testing.T, apply func(crashEvent)) {
+	t.Helper()
+	// A helper that ended on its own makes Kill fail; the wait status
+	// below reports it with its stderr.
+	_ = p.cmd.Process.Kill()
+	// Lines written before the kill are still in the pipe: they are
+	// acknowledgements like any other.
+	for ev := range p.events {
+		apply(ev)
+	}
+	err := p.cmd.Wait()
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("helper ended with %v, not by the kill; stderr:\n%s", err, p.stderr.String())
+	}
+	if p.readErr != nil {
+		t.Fatalf("helper report: %v", p.readErr)
+	}
 }

@@ -31,7 +31,12 @@
 //   - A container file is deleted only by compaction, after the index
 //     transaction that moved its live records has committed, and only as told
 //     by the compaction intent kept in the index (compact.go). A file the
-//     index does not know is reported, never deleted.
+//     index does not know is reported, never deleted, except one no longer
+//     than a header whose id the index handed out: a crash left it between
+//     allocating the id and registering the file, and it holds no record.
+//   - A message whose last reference goes is queued for a tombstone in the
+//     same transaction (bucket tombqueue); the tombstone reaches a container
+//     with a later batch, so a rebuild never brings the message back.
 //   - Change notifications are published after the commit, never before.
 //
 // # Locking

@@ -227,8 +227,12 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 		}
 		results[i] = placed
 	}
-	for range tombs {
+	q := st.tx.Bucket(bucketTombQueue)
+	for _, g := range tombs {
 		c.Size += recordHeaderSize
+		if err := q.Delete(g[:]); err != nil {
+			return nil, err
+		}
 	}
 	return results, nil
 }

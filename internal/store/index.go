@@ -16,6 +16,7 @@ import (
 //	blobs       GUID (16)                   -> blobValue
 //	containers  container id (u64)          -> containerValue
 //	accounts    account                     -> usage (bytes, messages)
+//	tombqueue   GUID (16)                   -> "" (dead; its tombstone is not in a container yet)
 var (
 	bucketMeta       = []byte("meta")
 	bucketMBNames    = []byte("mbnames")
@@ -24,7 +25,8 @@ var (
 	bucketBlobs      = []byte("blobs")
 	bucketContainers = []byte("containers")
 	bucketAccounts   = []byte("accounts")
-	allBuckets       = [][]byte{bucketMeta, bucketMBNames, bucketMailboxes, bucketMessages, bucketBlobs, bucketContainers, bucketAccounts}
+	bucketTombQueue  = []byte("tombqueue")
+	allBuckets       = [][]byte{bucketMeta, bucketMBNames, bucketMailboxes, bucketMessages, bucketBlobs, bucketContainers, bucketAccounts, bucketTombQueue}
 
 	keyNextContainer = []byte("next_container")
 	keyNextMailbox   = []byte("next_mailbox")

@@ -95,10 +95,6 @@ var (
 	ErrBadMeta     = errors.New("store: malformed record meta")
 )
 
-func (h *recordHeader) size() int64 {
-	return recordHeaderSize + int64(h.MetaLen) + int64(h.BodyLen)
-}
-
 func (h *recordHeader) put(b []byte) {
 	copy(b[0:4], recordMagic)
 	b[4] = h.Kind
@@ -195,9 +191,6 @@ func (r *Record) appendTo(b []byte) []byte {
 
 // size is the record's length on disk.
 func (r *Record) size() int64 { return recordHeaderSize + int64(len(r.Meta)) + int64(len(r.Body)) }
-
-// bodyOffset is where the body starts in the container.
-func (r *Record) bodyOffset() int64 { return r.Offset + recordHeaderSize + int64(len(r.Meta)) }
 
 // readRecord reads and verifies one record at the reader's position. It
 // returns io.EOF at a clean end, io.ErrUnexpectedEOF for a truncated record

@@ -199,11 +199,27 @@ func openIndex(path string) (*bolt.DB, error) {
 	return db, nil
 }
 
-// recover finishes or undoes an interrupted compaction, then cuts every
-// container back to its committed length and seals all but the active one.
+// recover finishes or undoes an interrupted compaction, removes the empty
+// containers a crash left, then cuts every container back to its committed
+// length and seals all but the active one.
 func (s *Store) recover() error {
 	if err := s.finishCompaction(); err != nil {
 		return err
+	}
+	if err := s.removeUnborn(); err != nil {
+		return err
+	}
+	// Tombstones that the last process committed to write but never wrote
+	// go out with the next batch.
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTombQueue).ForEach(func(k, _ []byte) error {
+			var g GUID
+			copy(g[:], k)
+			s.tombstones = append(s.tombstones, g)
+			return nil
+		})
+	}); err != nil {
+		return fmt.Errorf("store: recover: %w", err)
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		active := getU64(tx.Bucket(bucketMeta).Get(keyActive))
@@ -320,4 +336,40 @@ func ctxErr(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+// removeUnborn deletes the container files that a crash left between
+// allocating their id and registering them (createActive; a compaction
+// output before its intent): unknown to the index, with an id the index
+// has handed out, and no longer than a header, so that they hold no record
+// and nothing can be lost. Any other unknown file is left for check.
+func (s *Store) removeUnborn() error {
+	known := make(map[uint64]bool)
+	var next uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		next = getU64(tx.Bucket(bucketMeta).Get(keyNextContainer))
+		return tx.Bucket(bucketContainers).ForEach(func(k, _ []byte) error {
+			known[getU64(k)] = true
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("store: recover: %w", err)
+	}
+	s.filesMu.Lock()
+	defer s.filesMu.Unlock()
+	for id, path := range s.files {
+		if known[id] || id >= next {
+			continue
+		}
+		if st, err := os.Stat(path); err != nil || st.Size() > containerHeaderSize {
+			continue
+		}
+		s.log.Info("removing empty container left by a crash", "path", path)
+		if err := removeFile(path); err != nil {
+			return fmt.Errorf("store: recover: %w", err)
+		}
+		delete(s.files, id)
+	}
+	return nil
 }

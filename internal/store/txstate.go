@@ -292,6 +292,14 @@ func (t *txState) flush() error {
 			return err
 		}
 	}
+	// Tombstones wait in memory for the committer's next batch; the queue
+	// keeps them across a crash, and recover hands them back.
+	q := t.tx.Bucket(bucketTombQueue)
+	for _, g := range t.tombs {
+		if err := q.Put(g[:], []byte{}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -165,6 +165,7 @@ func Load(path string, v *viper.Viper) (*Config, error) {
 		v.SetDefault(k, val)
 	}
 	v.SetEnvPrefix(EnvPrefix)
+	v.AllowEmptyEnv(true) // AXD_METRICS_LISTEN= disables, as an empty key in the file does
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 	if path == "" {

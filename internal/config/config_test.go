@@ -79,6 +79,14 @@ func TestListenersAndUnknownKeys(t *testing.T) {
 	if c.Limits.IdleTimeout != Duration(30*60e9) || c.Limits.MaxMessageSize != 50<<20 {
 		t.Fatalf("limits = %+v", c.Limits)
 	}
+	// An empty variable empties the key, as an empty value in the file does.
+	t.Setenv("AXD_METRICS_LISTEN", "")
+	if c, err := Load("", nil); err != nil || c.Metrics.Listen != "" {
+		t.Fatalf("AXD_METRICS_LISTEN= gave %q, %v", c.Metrics.Listen, err)
+	}
+}
+
+func TestBadKeysAreNamed(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "axd.yaml")
 	for _, tc := range []struct{ name, body, want string }{
@@ -92,7 +100,6 @@ func TestListenersAndUnknownKeys(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			os.WriteFile(path, []byte(tc.body), 0o600)
-			t.Setenv("AXD_LISTENERS_IMAP_LISTEN", "")
 			_, err := Load(path, nil)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Load = %v, want an error naming %q", err, tc.want)

@@ -49,7 +49,8 @@ bulk import. The socket is found through --socket, or the configuration
 	f.StringVar(&g.dataDir, "data-dir", "", "data directory (its control.sock)")
 	f.BoolVar(&g.json, "json", false, "print JSON instead of tables")
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars")
-	cmd.AddCommand(newStatusCmd(g), newCompactCmd(g), newCheckCmd(g))
+	cmd.AddCommand(newStatusCmd(g), newCompactCmd(g), newCheckCmd(g), newDomainCmd(g), newAccountCmd(g),
+		newAliasCmd(g), newSettingsCmd(g), newExportCmd(g))
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 // Backend is what the daemon gives the control server.
 type Backend interface {
+	DirectoryBackend
 	Status(ctx context.Context) (Status, error)
 	Compact(ctx context.Context, req CompactRequest, progress func(done, total int64)) (store.CompactResult, error)
 	Check(ctx context.Context, req CheckRequest, progress func(done, total int64)) (store.CheckResult, error)
@@ -55,7 +56,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
 		st, err := s.opts.Backend.Status(r.Context())
 		if err != nil {
-			writeError(w, err)
+			writeError(w, mapError(err))
 			return
 		}
 		writeJSON(w, st)
@@ -84,6 +85,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 			return s.opts.Backend.Check(r.Context(), req, p)
 		})
 	})
+	s.directoryRoutes(mux, s.opts.Backend)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(http.StatusNotFound, CodeNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -25,6 +25,9 @@ func (b *backend) Status(ctx context.Context) (control.Status, error) {
 			st.Listeners[name] = l.Service + " " + l.Listen
 		}
 	}
+	if d.dir != nil {
+		st.Domains, st.Accounts, _ = d.dir.Counts()
+	}
 	return st, nil
 }
 

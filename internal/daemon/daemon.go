@@ -14,8 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/axmail/axmail/internal/auth"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
+	"github.com/axmail/axmail/internal/directory"
 	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/metrics"
 	"github.com/axmail/axmail/internal/store"
@@ -40,6 +42,8 @@ type Daemon struct {
 
 	lock    *store.DirLock
 	store   *store.Store
+	dir     *directory.Directory
+	hasher  *auth.Hasher
 	control *control.Server
 	metrics *metrics.Server
 
@@ -120,6 +124,16 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	defer d.store.Close()
+	d.hasher, err = auth.NewHasher(hasherOptions(cfg.Auth))
+	if err != nil {
+		return &config.Error{Problems: []string{"auth: " + err.Error()}}
+	}
+	d.dir, err = directory.Open(directory.Options{Path: filepath.Join(cfg.DataDir, directory.FileName),
+		Server: serverSettings(cfg.Limits), Logger: d.log.With("component", "directory")})
+	if err != nil {
+		return err
+	}
+	defer d.dir.Close()
 
 	group := -1
 	if cfg.Control.Group != "" {
@@ -204,6 +218,11 @@ func (d *Daemon) reload() {
 	d.cfg = cfg
 	d.mu.Unlock()
 	d.log.Info("configuration reloaded", "log_level", cfg.Log.Level)
+	if d.dir != nil {
+		if err := d.dir.SetServerSettings(serverSettings(cfg.Limits)); err != nil {
+			d.log.Error("reload: limits refused", "err", err)
+		}
+	}
 	d.level.Set(parseLevel(cfg.Log.Level))
 	if cfg.DataDir != old.DataDir || SocketPath(cfg) != SocketPath(old) || cfg.Metrics.Listen != old.Metrics.Listen {
 		d.log.Warn("reload: data_dir, control.socket and metrics.listen change only on restart")

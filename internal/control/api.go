@@ -98,11 +98,7 @@ func runStreamed[T any](w http.ResponseWriter, r *http.Request, fn func(progress
 		st.send(streamLine[T]{Progress: &Progress{Done: done, Total: total}})
 	})
 	if err != nil {
-		e, ok := err.(*Error)
-		if !ok {
-			e = &Error{Code: CodeInternal, Message: err.Error()}
-		}
-		st.send(streamLine[T]{Error: e})
+		st.send(streamLine[T]{Error: asError(mapError(err))})
 		return
 	}
 	st.send(streamLine[T]{Result: &res})

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"syscall"
 
 	"github.com/axmail/axmail/internal/store"
 )
@@ -55,9 +54,11 @@ func (c *Client) do(ctx context.Context, method, path string, body any) (*http.R
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EACCES) {
-			return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, c.socket, err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
+		// Missing socket, refused, no permission, or the daemon went away
+		// mid-request: all are "axd unreachable" to the caller.
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, c.socket, err)
 	}
 	if resp.StatusCode >= 400 {

@@ -44,6 +44,9 @@ type Daemon struct {
 	store   *store.Store
 	dir     *directory.Directory
 	hasher  *auth.Hasher
+	// login checks passwords for the protocol services (SMTP AUTH, IMAP,
+	// POP3) and rehashes on success when auth.rehash is set.
+	login *auth.Login
 	control *control.Server
 	metrics *metrics.Server
 
@@ -134,6 +137,7 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	defer d.dir.Close()
+	d.login = newLogin(d.hasher, d.dir, cfg.Auth.Rehash, d)
 
 	group := -1
 	if cfg.Control.Group != "" {

@@ -40,13 +40,13 @@ type Daemon struct {
 	log     *slog.Logger
 	started time.Time
 
-	lock    *store.DirLock
-	store   *store.Store
-	dir     *directory.Directory
-	hasher  *auth.Hasher
+	lock   *store.DirLock
+	store  *store.Store
+	dir    *directory.Directory
+	hasher *auth.Hasher
 	// login checks passwords for the protocol services (SMTP AUTH, IMAP,
 	// POP3) and rehashes on success when auth.rehash is set.
-	login *auth.Login
+	login   *auth.Login
 	control *control.Server
 	metrics *metrics.Server
 

@@ -71,6 +71,8 @@ func (s *Store) Deliver(ctx context.Context, body []byte, d Delivery) (GUID, []P
 	if err := ctxErr(ctx); err != nil {
 		return GUID{}, nil, err
 	}
+	s.delivering.Add(1)
+	defer s.delivering.Add(-1)
 	if d.InternalDate.IsZero() {
 		d.InternalDate = s.opts.Now()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
@@ -64,20 +65,47 @@ func (w *committer) flushTombstones() {
 }
 
 // collect takes r and whatever else is queued, up to the batch limit.
+// While other deliveries are under way (encoding their records, about to
+// queue), it waits a little for them, at most commitWait: a batch that
+// takes them all costs one fsync where stragglers would each pay their own
+// (PostgreSQL's commit_delay with commit_siblings, in effect).
 func (w *committer) collect(r *appendReq) []*appendReq {
 	batch := []*appendReq{r}
 	size := int64(len(r.record))
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for size < w.s.opts.MaxBatch && len(batch) < 4096 {
 		select {
 		case r := <-w.s.appends:
 			batch = append(batch, r)
 			size += int64(len(r.record))
+			continue
 		default:
+		}
+		if int64(len(batch)) >= w.s.delivering.Load() {
+			return batch // nobody else is on the way
+		}
+		if timer == nil {
+			timer = time.NewTimer(commitWait)
+		}
+		select {
+		case r := <-w.s.appends:
+			batch = append(batch, r)
+			size += int64(len(r.record))
+		case <-timer.C:
 			return batch
 		}
 	}
 	return batch
 }
+
+// commitWait bounds how long a batch waits for deliveries under way; well
+// below one fsync.
+const commitWait = 500 * time.Microsecond
 
 func (w *committer) fail(batch []*appendReq, err error) {
 	for _, r := range batch {
@@ -155,6 +183,8 @@ func (w *committer) commit(batch []*appendReq) {
 	}
 	w.abandoned = nil
 	a.size += total
+	s.batches.Add(1)
+	s.batched.Add(int64(len(batch)))
 	s.afterCommit(st)
 	for i, r := range batch {
 		r.done <- appendResult{placed: results[i]}

@@ -116,6 +116,11 @@ type Store struct {
 	tombstones []GUID // written by the committer with its next batch
 
 	lastGUIDTime atomic.Uint64 // newGUID's clock, strictly increasing
+	// delivering counts Deliver calls under way, for the committer's
+	// decision to wait for them (collect).
+	delivering atomic.Int64
+	// batches and batched count group commits and the deliveries in them.
+	batches, batched atomic.Int64
 
 	cache  *hotCache
 	notify *notifier
@@ -372,4 +377,10 @@ func (s *Store) removeUnborn() error {
 		delete(s.files, id)
 	}
 	return nil
+}
+
+// CommitStats returns the number of group commits and of deliveries they
+// carried since Open: their ratio is the mean batch size.
+func (s *Store) CommitStats() (batches, deliveries int64) {
+	return s.batches.Load(), s.batched.Load()
 }

@@ -63,8 +63,8 @@ type MessageInfo struct {
 
 // Usage is an account's quota usage, over all its mailboxes.
 type Usage struct {
-	Bytes    int64
-	Messages int64
+	Bytes    int64 `json:"bytes"`
+	Messages int64 `json:"messages"`
 }
 
 // Quota limits a delivery; 0 means no limit.

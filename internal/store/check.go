@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -75,11 +77,13 @@ type storeScan struct {
 }
 
 // scanAll reads every container, up to its committed length for those the
-// index knows (limits), verifying each record.
+// index knows (limits), verifying each record. Containers are read by one
+// worker per core (the checksums are CPU work) and merged in id order, so
+// the result does not depend on timing.
 func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, progress func(done, total int64)) (*storeScan, error) {
 	sc := &storeScan{records: make(map[GUID]recLoc), tombstones: make(map[GUID]bool), ends: make(map[uint64]int64)}
 	ids := make([]uint64, 0, len(files))
-	var total, done int64
+	var total int64
 	for id, p := range files {
 		ids = append(ids, id)
 		if st, err := os.Stat(p); err == nil {
@@ -87,47 +91,112 @@ func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int
 		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		path := files[id]
-		limit, known := limits[id]
-		if !known {
-			limit = -1
-		}
-		end, err := scanContainer(path, limit, func(r *Record) error {
-			sc.count++
-			sc.bytes += r.size()
-			switch r.Kind {
-			case KindMessage:
-				if _, dup := sc.records[r.GUID]; !dup {
-					sc.records[r.GUID] = recLoc{container: id, offset: r.Offset, metaLen: uint32(len(r.Meta)), bodyLen: uint32(len(r.Body))}
+	results := make([]*containerScan, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var done int64
+	for range max(1, runtime.NumCPU()) {
+		wg.Go(func() {
+			var buf []byte
+			for i := range next {
+				id := ids[i]
+				limit, known := limits[id]
+				if !known {
+					limit = -1
 				}
-			case KindTombstone:
-				sc.tombstones[r.GUID] = true
+				results[i] = scanOne(id, files[id], limit, known, &buf)
+				mu.Lock()
+				done += results[i].size
+				if progress != nil {
+					progress(done, total)
+				}
+				mu.Unlock()
 			}
-			return nil
-		}, func(p ScanProblem) {
-			sc.problems = append(sc.problems, Problem{Kind: "corrupt", Path: p.Path, Offset: p.Offset, Message: p.Err.Error()})
 		})
-		if err != nil {
-			sc.problems = append(sc.problems, Problem{Kind: "unreadable", Path: path, Message: err.Error()})
-			continue
-		}
-		if known && end < limit {
-			sc.problems = append(sc.problems, Problem{Kind: "truncated", Path: path, Offset: end,
-				Message: fmt.Sprintf("valid records end at %d, index says %d", end, limit)})
-		}
-		sc.ends[id] = end
-		if st, err := os.Stat(path); err == nil {
-			done += st.Size()
-		}
-		if progress != nil {
-			progress(done, total)
+	}
+feed:
+	for i := range ids {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
 	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range results {
+		sc.merge(r)
+	}
 	return sc, nil
+}
+
+// containerScan is what one container holds.
+type containerScan struct {
+	id         uint64
+	size       int64
+	end        int64
+	ok         bool // readable; end is meaningful
+	records    []scannedRecord
+	problems   []Problem
+	count      int64
+	bytes      int64
+	tombstones []GUID
+}
+
+type scannedRecord struct {
+	guid GUID
+	loc  recLoc
+}
+
+func scanOne(id uint64, path string, limit int64, known bool, buf *[]byte) *containerScan {
+	cs := &containerScan{id: id}
+	if st, err := os.Stat(path); err == nil {
+		cs.size = st.Size()
+	}
+	end, err := scanContainer(path, limit, buf, true, func(r *Record) error {
+		cs.count++
+		cs.bytes += r.size()
+		switch r.Kind {
+		case KindMessage:
+			cs.records = append(cs.records, scannedRecord{r.GUID, recLoc{container: id, offset: r.Offset, metaLen: uint32(len(r.Meta)), bodyLen: uint32(len(r.Body))}})
+		case KindTombstone:
+			cs.tombstones = append(cs.tombstones, r.GUID)
+		}
+		return nil
+	}, func(p ScanProblem) {
+		cs.problems = append(cs.problems, Problem{Kind: "corrupt", Path: p.Path, Offset: p.Offset, Message: p.Err.Error()})
+	})
+	if err != nil {
+		cs.problems = append(cs.problems, Problem{Kind: "unreadable", Path: path, Message: err.Error()})
+		return cs
+	}
+	if known && end < limit {
+		cs.problems = append(cs.problems, Problem{Kind: "truncated", Path: path, Offset: end,
+			Message: fmt.Sprintf("valid records end at %d, index says %d", end, limit)})
+	}
+	cs.end, cs.ok = end, true
+	return cs
+}
+
+func (sc *storeScan) merge(cs *containerScan) {
+	sc.count += cs.count
+	sc.bytes += cs.bytes
+	sc.problems = append(sc.problems, cs.problems...)
+	for _, r := range cs.records {
+		if _, dup := sc.records[r.guid]; !dup {
+			sc.records[r.guid] = r.loc
+		}
+	}
+	for _, g := range cs.tombstones {
+		sc.tombstones[g] = true
+	}
+	if cs.ok {
+		sc.ends[cs.id] = cs.end
+	}
 }
 
 // Check verifies the store: every record's checksum, every index reference

@@ -128,6 +128,7 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		res.Duration = time.Since(start)
 		return res, nil
 	}
+	var buf []byte // the source being read, reused
 	for len(cands) > 0 && ctx.Err() == nil {
 		// A group is as many sources as one output container holds.
 		n, live := 1, cands[0].cv.Live
@@ -137,7 +138,7 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		}
 		group := cands[:n]
 		cands = cands[n:]
-		g, err := s.compactGroup(ctx, group)
+		g, err := s.compactGroup(ctx, group, &buf)
 		if err != nil {
 			return res, err
 		}
@@ -299,13 +300,21 @@ type groupResult struct {
 
 // compactGroup moves the live records of a group of sources to one new
 // output container and switches the index to it in one transaction.
-func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResult, error) {
+func (s *Store) compactGroup(ctx context.Context, group []candidate, buf *[]byte) (groupResult, error) {
 	var res groupResult
 	out, err := s.newCompactOutput()
 	if err != nil {
 		return res, err
 	}
 	defer out.f.Close()
+	// Ask the kernel to read the group's sources ahead while the first is
+	// being copied.
+	for _, c := range group {
+		if f, err := os.Open(c.path); err == nil {
+			_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_WILLNEED)
+			f.Close()
+		}
+	}
 	ids := make([]uint64, len(group))
 	for i, c := range group {
 		ids[i] = c.id
@@ -319,7 +328,7 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResul
 	}
 	var copies []sourceCopy
 	for _, c := range group {
-		sc, problem, err := s.copySource(c, out, inGroup)
+		sc, problem, err := s.copySource(c, out, inGroup, buf)
 		if err != nil {
 			return res, err
 		}
@@ -364,7 +373,7 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate) (groupResul
 // copySource copies one source's live records (and the tombstones still
 // needed) to out. A problem means the source is left as it was and out is
 // cut back to where it stood.
-func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]bool) (sourceCopy, *ScanProblem, error) {
+func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]bool, buf *[]byte) (sourceCopy, *ScanProblem, error) {
 	sc := sourceCopy{c: c}
 	if err := out.flush(); err != nil {
 		return sc, nil, err
@@ -384,7 +393,7 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 		return sc, nil, fmt.Errorf("store: compact %s: %w", c.path, err)
 	}
 	blobs := tx.Bucket(bucketBlobs)
-	_, scanErr := scanContainer(c.path, c.cv.Size, func(r *Record) error {
+	_, scanErr := scanContainer(c.path, c.cv.Size, buf, false, func(r *Record) error {
 		var b *blobValue
 		if v := blobs.Get(r.GUID[:]); v != nil {
 			var err error
@@ -409,6 +418,17 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 			keep = b != nil && !inGroup[b.Container]
 		}
 		if !keep {
+			return nil
+		}
+		// Only what is kept is verified: a damaged live record stops the
+		// copy of this source, a damaged dead one does not matter.
+		if err := r.Verify(); err != nil {
+			if problem == nil {
+				problem = &ScanProblem{Path: c.path, Offset: r.Offset, Err: err}
+			}
+			if r.Kind == KindMessage {
+				liveSeen-- // counted above; it is not intact
+			}
 			return nil
 		}
 		off, err := out.add(r)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -175,8 +176,13 @@ func (p ScanProblem) String() string {
 // for each valid one. A corrupt record is reported to bad and the scan
 // resynchronises on the next valid record; a truncated tail ends the scan.
 // limit is the number of bytes to read (-1 for the whole file). It returns
-// the offset just past the last valid record.
-func scanContainer(path string, limit int64, fn func(*Record) error, bad func(ScanProblem)) (end int64, err error) {
+// the offset just past the last valid record. buf is reused between calls
+// (nil is fine); records passed to fn alias it and are valid only during
+// the call. With verify false, records reach fn unchecked (the caller
+// calls Verify on those it keeps); a damaged one may then be skipped or
+// mis-framed, which the caller must detect (compaction counts live
+// records).
+func scanContainer(path string, limit int64, buf *[]byte, verify bool, fn func(*Record) error, bad func(ScanProblem)) (end int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
@@ -190,8 +196,80 @@ func scanContainer(path string, limit int64, fn func(*Record) error, bad func(Sc
 	if limit >= 0 && limit < size {
 		size = limit
 	}
+	if size < containerHeaderSize {
+		bad(ScanProblem{path, 0, fmt.Errorf("%w: short header", ErrBadContainer)})
+		return 0, nil
+	}
+	if size > maxInMemoryScan {
+		return scanStreaming(f, path, size, fn, bad)
+	}
+	// One sequential read of the whole container, then records are parsed
+	// in place: no copy per record.
+	if buf == nil {
+		buf = new([]byte)
+	}
+	if int64(cap(*buf)) < size {
+		*buf = make([]byte, size)
+	}
+	data := (*buf)[:size]
+	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	if _, err := parseContainerHeader(data); err != nil {
+		bad(ScanProblem{path, 0, err})
+		return 0, nil
+	}
+	off := int64(containerHeaderSize)
+	end = off
+	parse := parseRecord
+	if !verify {
+		parse = parseRecordUnverified
+	}
+	for off < size {
+		rec, rerr := parse(data[off:], off)
+		if rerr == nil {
+			if err := fn(rec); err != nil {
+				return end, err
+			}
+			off += rec.size()
+			end = off
+			continue
+		}
+		bad(ScanProblem{path, off, rerr})
+		next, ok := resyncInMemory(data, off+1)
+		if !ok {
+			break
+		}
+		off = next
+	}
+	return end, nil
+}
+
+// maxInMemoryScan is the largest container read whole; larger ones (a
+// single huge message) are streamed.
+const maxInMemoryScan = 512 << 20
+
+// resyncInMemory finds the next offset at or after from where a valid
+// record starts.
+func resyncInMemory(data []byte, from int64) (int64, bool) {
+	for pos := from; pos < int64(len(data)); {
+		i := bytes.Index(data[pos:], []byte(recordMagic))
+		if i < 0 {
+			return 0, false
+		}
+		at := pos + int64(i)
+		if _, err := parseRecord(data[at:], at); err == nil {
+			return at, true
+		}
+		pos = at + 1
+	}
+	return 0, false
+}
+
+// scanStreaming is scanContainer for containers too large to read whole.
+func scanStreaming(f *os.File, path string, size int64, fn func(*Record) error, bad func(ScanProblem)) (end int64, err error) {
 	hb := make([]byte, containerHeaderSize)
-	if _, err := io.ReadFull(f, hb); err != nil {
+	if _, err := f.ReadAt(hb, 0); err != nil {
 		bad(ScanProblem{path, 0, fmt.Errorf("%w: short header", ErrBadContainer)})
 		return 0, nil
 	}

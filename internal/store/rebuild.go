@@ -66,12 +66,13 @@ func RebuildIndex(ctx context.Context, opts Options, progress func(done, total i
 	seen := make(map[GUID]bool)
 	tombs := make(map[GUID]bool)
 	ends := make(map[uint64]int64)
+	var buf []byte
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
 		path := files[id]
-		end, err := scanContainer(path, -1, func(r *Record) error {
+		end, err := scanContainer(path, -1, &buf, true, func(r *Record) error {
 			res.Records++
 			switch r.Kind {
 			case KindTombstone:

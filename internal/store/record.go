@@ -201,6 +201,53 @@ func readRecord(r io.Reader, offset, limit int64) (*Record, error) {
 	return readRecordInto(r, offset, limit, &scratch)
 }
 
+// parseRecord parses and verifies the record at the start of data, in
+// place: the record's Meta and Body alias data.
+func parseRecord(data []byte, offset int64) (*Record, error) {
+	rec, err := parseRecordUnverified(data, offset)
+	if err != nil {
+		return nil, err
+	}
+	return rec, rec.Verify()
+}
+
+// Verify checks the record's checksum and, for a message, its meta.
+func (r *Record) Verify() error {
+	var hb [recordHeaderSize]byte
+	h := recordHeader{Kind: r.Kind, MetaLen: uint32(len(r.Meta)), BodyLen: uint32(len(r.Body)), GUID: r.GUID}
+	h.put(hb[:])
+	crc := crc32.Update(0, castagnoli, hb[:32])
+	crc = crc32.Update(crc, castagnoli, r.Meta)
+	crc = crc32.Update(crc, castagnoli, r.Body)
+	if crc != r.CRC {
+		return ErrBadChecksum
+	}
+	if r.Kind == KindMessage {
+		if _, err := decodeMeta(r.Meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseRecordUnverified parses the record at the start of data without
+// checking its checksum: for callers that verify only what they keep.
+func parseRecordUnverified(data []byte, offset int64) (*Record, error) {
+	if len(data) < recordHeaderSize {
+		return nil, io.ErrUnexpectedEOF
+	}
+	h, err := parseRecordHeader(data[:recordHeaderSize])
+	if err != nil {
+		return nil, err
+	}
+	end := int64(recordHeaderSize) + int64(h.MetaLen) + int64(h.BodyLen)
+	if end > int64(len(data)) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	metaEnd := recordHeaderSize + int64(h.MetaLen)
+	return &Record{Offset: offset, Kind: h.Kind, GUID: h.GUID, Meta: data[recordHeaderSize:metaEnd], Body: data[metaEnd:end], CRC: h.CRC}, nil
+}
+
 // readRecordInto is readRecord reusing *scratch for the meta and body, which
 // the returned record aliases until the next call.
 func readRecordInto(r io.Reader, offset, limit int64, scratch *[]byte) (*Record, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
 )
 
 // Options configures a Store. The zero value of every field but DataDir is
@@ -174,6 +175,7 @@ func Open(opts Options) (*Store, error) {
 }
 
 func openIndex(path string) (*bolt.DB, error) {
+	prefetch(path)
 	db, err := bolt.Open(path, 0o640, &bolt.Options{
 		Timeout:        2 * time.Second,
 		NoFreelistSync: true,
@@ -383,4 +385,24 @@ func (s *Store) removeUnborn() error {
 // carried since Open: their ratio is the mean batch size.
 func (s *Store) CommitStats() (batches, deliveries int64) {
 	return s.batches.Load(), s.batched.Load()
+}
+
+// prefetch reads a file once, sequentially, so that what follows finds it
+// in the page cache: bbolt's open walks every page of the index in random
+// order (it rebuilds the free list, which is not stored), and on a cold
+// cache that costs seconds per 100 MB where a sequential read costs a
+// fraction of one.
+func prefetch(path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_SEQUENTIAL)
+	buf := make([]byte, 4<<20)
+	for {
+		if _, err := f.Read(buf); err != nil {
+			return
+		}
+	}
 }

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/store"
+	"github.com/axmail/axmail/scripts/bench/internal/benchmsg"
 )
 
 func main() {
@@ -34,22 +34,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "storefill:", err)
 		os.Exit(1)
 	}
-}
-
-// Message returns the i-th generated message of about size bytes.
-func Message(i, size int) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: Sender %d <sender%d@example.org>\r\nTo: rcpt@example.com\r\nSubject: generated message %d\r\n"+
-		"Date: Mon, 02 Jan 2026 15:04:05 +0000\r\nMessage-ID: <%d.storefill@example.org>\r\nMIME-Version: 1.0\r\n"+
-		"Content-Type: text/plain; charset=us-ascii\r\n\r\n", i%97, i%97, i, i)
-	line := []byte("The quick brown fox jumps over the lazy dog, again and again and again.\r\n")
-	for b.Len()+len(line) <= size {
-		b.Write(line)
-	}
-	for b.Len() < size {
-		b.WriteByte('.')
-	}
-	return b.Bytes()
 }
 
 func run(dataDir string, n, size, accounts, mailboxes, conc, deleteEvery int, containerSize int64) error {
@@ -90,7 +74,7 @@ func run(dataDir string, n, size, accounts, mailboxes, conc, deleteEvery int, co
 				}
 				a := i % accounts
 				mb := names[(i/accounts)%len(names)]
-				if _, err := s.Append(ctx, account(a), mb, Message(i, size), 0, nil, time.Time{}, store.Quota{}); err != nil {
+				if _, err := s.Append(ctx, account(a), mb, benchmsg.Message(i, size), 0, nil, time.Time{}, store.Quota{}); err != nil {
 					errs <- err
 					return
 				}

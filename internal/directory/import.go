@@ -89,6 +89,16 @@ func (o Outcome) String() string {
 // MarshalText encodes the outcome's name.
 func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
 
+// UnmarshalText decodes an outcome's name, so that a control client can
+// read an import's results.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	if i := slices.Index(outcomeNames[1:], string(b)); i >= 0 {
+		*o = Outcome(i + 1)
+		return nil
+	}
+	return fmt.Errorf("%w: import outcome %q", ErrInvalid, b)
+}
+
 // RowResult is the outcome of one row.
 type RowResult struct {
 	Line    int     `json:"line"`

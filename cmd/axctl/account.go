@@ -10,11 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axmail/axmail/internal/auth"
+	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 )
 
 func newAccountCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "Manage accounts"}
+	cmd := requireSubcommand(&cobra.Command{Use: "account", Short: "Manage accounts"})
 	cmd.AddCommand(newAccountAddCmd(g), newAccountListCmd(g), newAccountShowCmd(g), newAccountSetCmd(g),
 		newAccountPasswdCmd(g), newAccountRemoveCmd(g), newAccountEnableCmd(g, true), newAccountEnableCmd(g, false))
 	return cmd
@@ -167,7 +168,7 @@ func newAccountShowCmd(g *globalOptions) *cobra.Command {
 				a := info.Account
 				fmt.Fprintf(g.stdout, "account       %s\ndisplay name  %s\npassword      %s\naliases       %s\nusage         %s in %d messages\ncreated       %s\nsettings:\n",
 					a.Email, a.DisplayName, map[bool]string{true: "set", false: "none (cannot log in)"}[info.HasPassword],
-					strings.Join(info.Aliases, ", "), sizeOrUnlimited(info.Usage.Bytes), info.Usage.Messages, a.Created.Format("2006-01-02 15:04:05"))
+					strings.Join(info.Aliases, ", "), config.Size(info.Usage.Bytes), info.Usage.Messages, a.Created.Format("2006-01-02 15:04:05"))
 				writeEffective(g.stdout, info.Effective, info.Origins)
 				return nil
 			})

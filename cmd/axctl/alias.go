@@ -12,7 +12,7 @@ import (
 )
 
 func newAliasCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "alias", Short: "Manage aliases (@domain is the catch-all)"}
+	cmd := requireSubcommand(&cobra.Command{Use: "alias", Short: "Manage aliases (@domain is the catch-all)"})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "add ALIAS TARGET...",
 		Short: "Add an alias, or targets to it",

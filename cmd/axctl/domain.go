@@ -11,7 +11,7 @@ import (
 )
 
 func newDomainCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "domain", Short: "Manage domains"}
+	cmd := requireSubcommand(&cobra.Command{Use: "domain", Short: "Manage domains"})
 	cmd.AddCommand(newDomainAddCmd(g), newDomainListCmd(g), newDomainShowCmd(g), newDomainSetCmd(g), newDomainRemoveCmd(g))
 	return cmd
 }
@@ -138,8 +138,10 @@ func newDomainRemoveCmd(g *globalOptions) *cobra.Command {
 				if g.json {
 					return g.printJSON(r)
 				}
-				if force {
-					fmt.Fprintf(g.stdout, "removed %s with %d accounts and %d aliases\n", args[0], len(r.Accounts), len(r.Aliases))
+				// A message, not data: on stderr, and only for a person
+				// (silent on success without a terminal; cron mails output).
+				if force && g.interactive(g.stderr) {
+					fmt.Fprintf(g.stderr, "removed %s with %d accounts and %d aliases\n", args[0], len(r.Accounts), len(r.Aliases))
 				}
 				return nil
 			})

@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
@@ -65,4 +68,15 @@ func exitCode(err error) int {
 	default:
 		return exitUsage
 	}
+}
+
+// requireSubcommand makes a command group refuse to run without a known
+// subcommand, with exit 64: cobra would print the help and exit 0, and a
+// script that mistyped "account delete" would take that for success.
+func requireSubcommand(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.NoArgs // an unknown subcommand: "unknown command"
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return &exitError{code: exitUsage, err: fmt.Errorf("%s needs a subcommand; see %[1]s --help", cmd.CommandPath())}
+	}
+	return cmd
 }

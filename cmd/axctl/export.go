@@ -18,18 +18,39 @@ func newExportCmd(g *globalOptions) *cobra.Command {
 	var domain string
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Write accounts as CSV in the import format (with password hashes)",
+		Short: "Write accounts as CSV in the import format (with password hashes; --json: a JSON array)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withClient(cmd.Context(), func(ctx context.Context, c *control.Client) error {
+				if g.json {
+					enc := newJSONArray(g.stdout)
+					if err := c.Export(ctx, domain, func(r control.ExportRow) error { return enc.add(r) }); err != nil {
+						return err
+					}
+					return enc.close()
+				}
+				// The header waits for the first row or for success: a
+				// failed export (axd down, a bad --domain) writes nothing
+				// that could pass for an empty one.
 				w := csv.NewWriter(g.stdout)
-				if err := w.Write(exportColumns); err != nil {
-					return err
+				header := false
+				writeHeader := func() error {
+					if header {
+						return nil
+					}
+					header = true
+					return w.Write(exportColumns)
 				}
 				err := c.Export(ctx, domain, func(r control.ExportRow) error {
+					if err := writeHeader(); err != nil {
+						return err
+					}
 					return w.Write([]string{r.Email, r.PasswordHash, optInt(r.Quota), optInt(r.MaxMessageSize),
 						r.DisplayName, optBool(r.Enabled), strings.Join(r.Aliases, ";")})
 				})
+				if err == nil {
+					err = writeHeader()
+				}
 				w.Flush()
 				if err != nil {
 					return err

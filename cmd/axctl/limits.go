@@ -78,6 +78,11 @@ func (l *limitFlags) settings() (directory.Settings, error) {
 			return s, &exitError{code: exitUsage, err: fmt.Errorf("counts must not be negative")}
 		}
 	}
+	for _, d := range []*time.Duration{s.IdleTimeout, s.ActivityTimeout} {
+		if d != nil && *d < 0 {
+			return s, &exitError{code: exitUsage, err: fmt.Errorf("timeouts must not be negative")}
+		}
+	}
 	return s, nil
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func newSettingsCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "settings", Short: "Server-level settings that domains and accounts inherit"}
+	cmd := requireSubcommand(&cobra.Command{Use: "settings", Short: "Server-level settings that domains and accounts inherit"})
 	show := &cobra.Command{
 		Use:   "show",
 		Short: "Show the server-level settings",

@@ -101,7 +101,11 @@ func (b *backend) ListAccounts(ctx context.Context, domain, after string, limit 
 	if limit <= 0 || limit > 10000 {
 		limit = 10000
 	}
-	return d.ListAccounts(domain, after, limit)
+	as, err := d.ListAccounts(domain, after, limit)
+	if as == nil && err == nil {
+		as = []directory.Account{} // JSON [], not null
+	}
+	return as, err
 }
 
 func (b *backend) AddAccount(ctx context.Context, req control.AccountRequest) (directory.Account, error) {
@@ -191,7 +195,11 @@ func (b *backend) ListAliases(ctx context.Context, domain string) ([]directory.A
 	if err != nil {
 		return nil, err
 	}
-	return d.ListAliases(domain)
+	as, err := d.ListAliases(domain)
+	if as == nil && err == nil {
+		as = []directory.Alias{} // JSON [], not null
+	}
+	return as, err
 }
 
 func (b *backend) AddAlias(ctx context.Context, req control.AliasRequest) (directory.Alias, error) {
@@ -269,13 +277,16 @@ func (b *backend) Import(ctx context.Context, req control.ImportRequest) (contro
 
 // Export streams accounts with their hashes, in import terms. An alias
 // goes with an account only when the account is its sole target: an
-// alias of several targets cannot be re-imported as a row's alias.
+// alias of several targets cannot be re-imported as a row's alias. The
+// aliases of every domain are read, not only the exported one's: an
+// account's row names its aliases in other domains too, so that a row is
+// the same in a domain's export as in the whole one.
 func (b *backend) Export(ctx context.Context, domain string, fn func(control.ExportRow) error) error {
 	d, err := b.dir()
 	if err != nil {
 		return err
 	}
-	aliases, err := d.ListAliases(domain)
+	aliases, err := d.ListAliases("")
 	if err != nil {
 		return err
 	}

@@ -68,12 +68,14 @@ unit:
 
 # Each fuzz target for a short while; the seeds already run in unit.
 fuzz-smoke:
-	$(GO) test -run=NONE -fuzz=FuzzReadRecord -fuzztime=20s ./internal/store/
-	$(GO) test -run=NONE -fuzz=FuzzDecodeIndex -fuzztime=20s ./internal/store/
-	$(GO) test -run=NONE -fuzz=FuzzSummarize -fuzztime=20s ./internal/message/
-	$(GO) test -run=NONE -fuzz=FuzzUnmarshalSummary -fuzztime=20s ./internal/message/
+	$(GO) test -run=NONE -fuzz=FuzzReadRecord -fuzztime=100000x ./internal/store/
+	$(GO) test -run=NONE -fuzz=FuzzDecodeIndex -fuzztime=100000x ./internal/store/
+	$(GO) test -run=NONE -fuzz=FuzzSummarize -fuzztime=100000x ./internal/message/
+	$(GO) test -run=NONE -fuzz=FuzzUnmarshalSummary -fuzztime=100000x ./internal/message/
 	$(GO) test -run=NONE -fuzz=FuzzVerify -fuzztime=200000x ./internal/auth/
 	$(GO) test -run=NONE -fuzz=FuzzParseScheme -fuzztime=200000x ./internal/auth/
+	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=100000x ./internal/directory/
+	$(GO) test -run=NONE -fuzz=FuzzReader -fuzztime=100000x ./internal/accountcsv/
 
 bench:
 	scripts/bench/store.sh

@@ -48,6 +48,16 @@ func Binary(t testing.TB, name string) string {
 	return p
 }
 
+// Main runs a package's tests and removes the binaries built for them; a
+// test package that uses Binary or Start calls it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 func moduleRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")

@@ -1,0 +1,9 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/axmail/axmail/internal/mailtest"
+)
+
+func TestMain(m *testing.M) { mailtest.Main(m) }

@@ -129,15 +129,18 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		return res, nil
 	}
 	var buf []byte // the source being read, reused
-	for len(cands) > 0 && ctx.Err() == nil {
-		// A group is as many sources as one output container holds.
-		n, live := 1, cands[0].cv.Live
-		for n < len(cands) && live+cands[n].cv.Live <= s.opts.ContainerSize-containerHeaderSize {
-			live += cands[n].cv.Live
-			n++
+	groups := groupCandidates(cands, s.opts.ContainerSize-containerHeaderSize)
+	if len(groups) > 0 {
+		readAhead(groups[0])
+	}
+	for i, group := range groups {
+		if ctx.Err() != nil {
+			break
 		}
-		group := cands[:n]
-		cands = cands[n:]
+		// The kernel reads the next group while this one is copied.
+		if i+1 < len(groups) {
+			readAhead(groups[i+1])
+		}
 		g, err := s.compactGroup(ctx, group, &buf)
 		if err != nil {
 			return res, err
@@ -162,6 +165,32 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 	res.Duration = time.Since(start)
 	s.log.Info("compaction done", "compacted", res.Compacted, "reclaimed", res.Reclaimed, "skipped", len(res.Skipped))
 	return res, nil
+}
+
+// groupCandidates cuts the candidates into groups, each as many sources
+// as one output container holds.
+func groupCandidates(cands []candidate, room int64) [][]candidate {
+	var groups [][]candidate
+	for len(cands) > 0 {
+		n, live := 1, cands[0].cv.Live
+		for n < len(cands) && live+cands[n].cv.Live <= room {
+			live += cands[n].cv.Live
+			n++
+		}
+		groups = append(groups, cands[:n])
+		cands = cands[n:]
+	}
+	return groups
+}
+
+// readAhead asks the kernel to start reading a group's sources.
+func readAhead(group []candidate) {
+	for _, c := range group {
+		if f, err := os.Open(c.path); err == nil {
+			_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_WILLNEED)
+			f.Close()
+		}
+	}
 }
 
 // candidates lists the containers to compact. The active container
@@ -307,14 +336,6 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate, buf *[]byte
 		return res, err
 	}
 	defer out.f.Close()
-	// Ask the kernel to read the group's sources ahead while the first is
-	// being copied.
-	for _, c := range group {
-		if f, err := os.Open(c.path); err == nil {
-			_ = unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_WILLNEED)
-			f.Close()
-		}
-	}
 	ids := make([]uint64, len(group))
 	for i, c := range group {
 		ids[i] = c.id

@@ -79,6 +79,7 @@ fuzz-smoke:
 
 bench:
 	scripts/bench/store.sh
+	scripts/bench/import.sh
 
 clean:
 	rm -rf $(BIN)

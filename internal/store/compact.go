@@ -11,6 +11,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
+
+	"github.com/axmail/axmail/internal/binenc"
 )
 
 // Compaction moves the live records of containers whose garbage is above a
@@ -42,25 +44,25 @@ type compactionIntent struct {
 }
 
 func (c *compactionIntent) encode() []byte {
-	var e encoder
-	e.uvarint(uint64(c.Phase))
-	e.uvarint(uint64(len(c.Sources)))
+	var e binenc.Encoder
+	e.Uvarint(uint64(c.Phase))
+	e.Uvarint(uint64(len(c.Sources)))
 	for _, id := range c.Sources {
-		e.uvarint(id)
+		e.Uvarint(id)
 	}
-	e.uvarint(c.Output)
-	return e.b
+	e.Uvarint(c.Output)
+	return e.B
 }
 
 func decodeIntent(b []byte) (*compactionIntent, error) {
-	d := decoder{b: b}
-	c := &compactionIntent{Phase: uint8(d.uvarint())}
-	n := d.count(1)
-	for i := 0; i < n && d.err == nil; i++ {
-		c.Sources = append(c.Sources, d.uvarint())
+	d := binenc.NewDecoder(b)
+	c := &compactionIntent{Phase: uint8(d.Uvarint())}
+	n := d.Count(1)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		c.Sources = append(c.Sources, d.Uvarint())
 	}
-	c.Output = d.uvarint()
-	if err := d.finish(); err != nil {
+	c.Output = d.Uvarint()
+	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("store: decode compaction intent: %w", err)
 	}
 	return c, nil

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+
+	"github.com/axmail/axmail/internal/binenc"
 )
 
 // Index buckets. Keys are big-endian so that bbolt's order is numeric.
@@ -62,38 +64,38 @@ func splitMessageKey(k []byte) (MailboxID, uint32, bool) {
 }
 
 func encodeMailbox(m *Mailbox) []byte {
-	var e encoder
-	e.str(m.Account)
-	e.str(m.Name)
-	e.uvarint(uint64(m.UIDValidity))
-	e.uvarint(uint64(m.UIDNext))
-	e.uvarint(m.HighestModSeq)
-	e.uvarint(uint64(m.Messages))
-	e.uvarint(uint64(m.Unseen))
-	e.uvarint(uint64(m.Deleted))
-	e.varint(m.Bytes)
+	var e binenc.Encoder
+	e.Str(m.Account)
+	e.Str(m.Name)
+	e.Uvarint(uint64(m.UIDValidity))
+	e.Uvarint(uint64(m.UIDNext))
+	e.Uvarint(m.HighestModSeq)
+	e.Uvarint(uint64(m.Messages))
+	e.Uvarint(uint64(m.Unseen))
+	e.Uvarint(uint64(m.Deleted))
+	e.Varint(m.Bytes)
 	sub := uint64(0)
 	if m.Subscribed {
 		sub = 1
 	}
-	e.uvarint(sub)
-	e.str(m.SpecialUse)
-	return e.b
+	e.Uvarint(sub)
+	e.Str(m.SpecialUse)
+	return e.B
 }
 
 func decodeMailbox(id MailboxID, b []byte) (*Mailbox, error) {
-	d := decoder{b: b}
-	m := &Mailbox{ID: id, Account: d.str(), Name: d.str()}
-	m.UIDValidity = uint32(d.uvarint())
-	m.UIDNext = uint32(d.uvarint())
-	m.HighestModSeq = d.uvarint()
-	m.Messages = uint32(d.uvarint())
-	m.Unseen = uint32(d.uvarint())
-	m.Deleted = uint32(d.uvarint())
-	m.Bytes = d.varint()
-	m.Subscribed = d.uvarint() == 1
-	m.SpecialUse = d.str()
-	if err := d.finish(); err != nil {
+	d := binenc.NewDecoder(b)
+	m := &Mailbox{ID: id, Account: d.Str(), Name: d.Str()}
+	m.UIDValidity = uint32(d.Uvarint())
+	m.UIDNext = uint32(d.Uvarint())
+	m.HighestModSeq = d.Uvarint()
+	m.Messages = uint32(d.Uvarint())
+	m.Unseen = uint32(d.Uvarint())
+	m.Deleted = uint32(d.Uvarint())
+	m.Bytes = d.Varint()
+	m.Subscribed = d.Uvarint() == 1
+	m.SpecialUse = d.Str()
+	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("store: decode mailbox %d: %w", id, err)
 	}
 	return m, nil
@@ -111,25 +113,25 @@ type messageValue struct {
 }
 
 func (v *messageValue) encode() []byte {
-	var e encoder
-	e.b = make([]byte, 0, 40)
-	e.uvarint(uint64(v.Flags))
-	e.uvarint(v.ModSeq)
-	e.varint(v.Date)
-	e.varint(int64(v.TZ))
-	e.uvarint(uint64(v.Size))
-	e.raw(v.GUID[:])
-	e.strs(v.Keywords)
-	return e.b
+	var e binenc.Encoder
+	e.B = make([]byte, 0, 40)
+	e.Uvarint(uint64(v.Flags))
+	e.Uvarint(v.ModSeq)
+	e.Varint(v.Date)
+	e.Varint(int64(v.TZ))
+	e.Uvarint(uint64(v.Size))
+	e.Raw(v.GUID[:])
+	e.Strs(v.Keywords)
+	return e.B
 }
 
 func decodeMessage(b []byte) (*messageValue, error) {
-	d := decoder{b: b}
-	v := &messageValue{Flags: Flags(d.uvarint()), ModSeq: d.uvarint(), Date: d.varint(), TZ: int32(d.varint())}
-	v.Size = int64(d.uvarint())
-	copy(v.GUID[:], d.fixed(16))
-	v.Keywords = d.strs()
-	if err := d.finish(); err != nil {
+	d := binenc.NewDecoder(b)
+	v := &messageValue{Flags: Flags(d.Uvarint()), ModSeq: d.Uvarint(), Date: d.Varint(), TZ: int32(d.Varint())}
+	v.Size = int64(d.Uvarint())
+	copy(v.GUID[:], d.Fixed(16))
+	v.Keywords = d.Strs()
+	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("store: decode message: %w", err)
 	}
 	return v, nil
@@ -159,24 +161,24 @@ func (v *blobValue) recordSize() int64 { return recordHeaderSize + int64(v.MetaL
 func (v *blobValue) bodyOffset() int64 { return v.Offset + recordHeaderSize + int64(v.MetaLen) }
 
 func (v *blobValue) encode() []byte {
-	var e encoder
-	e.uvarint(v.Container)
-	e.uvarint(uint64(v.Offset))
-	e.uvarint(uint64(v.MetaLen))
-	e.uvarint(uint64(v.BodyLen))
-	e.uvarint(uint64(v.Refs))
-	e.bytes(v.Summary)
-	return e.b
+	var e binenc.Encoder
+	e.Uvarint(v.Container)
+	e.Uvarint(uint64(v.Offset))
+	e.Uvarint(uint64(v.MetaLen))
+	e.Uvarint(uint64(v.BodyLen))
+	e.Uvarint(uint64(v.Refs))
+	e.Bytes(v.Summary)
+	return e.B
 }
 
 func decodeBlob(b []byte) (*blobValue, error) {
-	d := decoder{b: b}
-	v := &blobValue{Container: d.uvarint(), Offset: int64(d.uvarint())}
-	v.MetaLen = uint32(d.uvarint())
-	v.BodyLen = uint32(d.uvarint())
-	v.Refs = uint32(d.uvarint())
-	v.Summary = d.bytes()
-	if err := d.finish(); err != nil {
+	d := binenc.NewDecoder(b)
+	v := &blobValue{Container: d.Uvarint(), Offset: int64(d.Uvarint())}
+	v.MetaLen = uint32(d.Uvarint())
+	v.BodyLen = uint32(d.Uvarint())
+	v.Refs = uint32(d.Uvarint())
+	v.Summary = d.Bytes()
+	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("store: decode blob: %w", err)
 	}
 	if v.Offset < containerHeaderSize || v.MetaLen > maxMetaLen || v.BodyLen > maxBodyLen {
@@ -199,22 +201,22 @@ type containerValue struct {
 func (v *containerValue) dead() int64 { return v.Size - containerHeaderSize - v.Live }
 
 func (v *containerValue) encode() []byte {
-	var e encoder
-	e.uvarint(uint64(v.Size))
-	e.uvarint(uint64(v.Live))
-	e.uvarint(uint64(v.LiveCount))
+	var e binenc.Encoder
+	e.Uvarint(uint64(v.Size))
+	e.Uvarint(uint64(v.Live))
+	e.Uvarint(uint64(v.LiveCount))
 	s := uint64(0)
 	if v.Sealed {
 		s = 1
 	}
-	e.uvarint(s)
-	return e.b
+	e.Uvarint(s)
+	return e.B
 }
 
 func decodeContainer(b []byte) (*containerValue, error) {
-	d := decoder{b: b}
-	v := &containerValue{Size: int64(d.uvarint()), Live: int64(d.uvarint()), LiveCount: int64(d.uvarint()), Sealed: d.uvarint() == 1}
-	if err := d.finish(); err != nil {
+	d := binenc.NewDecoder(b)
+	v := &containerValue{Size: int64(d.Uvarint()), Live: int64(d.Uvarint()), LiveCount: int64(d.Uvarint()), Sealed: d.Uvarint() == 1}
+	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("store: decode container: %w", err)
 	}
 	if v.Size < containerHeaderSize || v.Live < 0 || v.Live > v.Size-containerHeaderSize || v.LiveCount < 0 {
@@ -224,16 +226,16 @@ func decodeContainer(b []byte) (*containerValue, error) {
 }
 
 func encodeUsage(u Usage) []byte {
-	var e encoder
-	e.varint(u.Bytes)
-	e.varint(u.Messages)
-	return e.b
+	var e binenc.Encoder
+	e.Varint(u.Bytes)
+	e.Varint(u.Messages)
+	return e.B
 }
 
 func decodeUsage(b []byte) (Usage, error) {
-	d := decoder{b: b}
-	u := Usage{Bytes: d.varint(), Messages: d.varint()}
-	if err := d.finish(); err != nil {
+	d := binenc.NewDecoder(b)
+	u := Usage{Bytes: d.Varint(), Messages: d.Varint()}
+	if err := d.Finish(); err != nil {
 		return Usage{}, fmt.Errorf("store: decode usage: %w", err)
 	}
 	return u, nil

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"github.com/axmail/axmail/internal/binenc"
 )
 
 // Record kinds.
@@ -141,29 +143,29 @@ func encodeRecord(kind uint8, guid GUID, meta []byte, body []byte) []byte {
 }
 
 func encodeMeta(m *RecordMeta) []byte {
-	var e encoder
-	e.varint(m.InternalDate)
-	e.varint(int64(m.TZOffset))
-	e.uvarint(uint64(len(m.Placements)))
+	var e binenc.Encoder
+	e.Varint(m.InternalDate)
+	e.Varint(int64(m.TZOffset))
+	e.Uvarint(uint64(len(m.Placements)))
 	for _, p := range m.Placements {
-		e.str(p.Account)
-		e.str(p.Mailbox)
-		e.uvarint(uint64(p.Flags))
-		e.strs(p.Keywords)
+		e.Str(p.Account)
+		e.Str(p.Mailbox)
+		e.Uvarint(uint64(p.Flags))
+		e.Strs(p.Keywords)
 	}
-	return e.b
+	return e.B
 }
 
 func decodeMeta(b []byte) (*RecordMeta, error) {
-	d := decoder{b: b}
-	m := &RecordMeta{InternalDate: d.varint(), TZOffset: int32(d.varint())}
-	n := d.count(4)
-	for i := 0; i < n && d.err == nil; i++ {
-		p := Placement{Account: d.str(), Mailbox: d.str(), Flags: Flags(d.uvarint())}
-		p.Keywords = d.strs()
+	d := binenc.NewDecoder(b)
+	m := &RecordMeta{InternalDate: d.Varint(), TZOffset: int32(d.Varint())}
+	n := d.Count(4)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		p := Placement{Account: d.Str(), Mailbox: d.Str(), Flags: Flags(d.Uvarint())}
+		p.Keywords = d.Strs()
 		m.Placements = append(m.Placements, p)
 	}
-	if err := d.finish(); err != nil {
+	if err := d.Finish(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadMeta, err)
 	}
 	return m, nil

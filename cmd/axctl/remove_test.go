@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func mailFor(to string, i int) []byte {
 
 // account remove and domain remove --force delete the accounts'
 // mailboxes. No protocol listener exists yet to deliver through axd, so
-// the mail is appended offline before axd starts and the store is read
+// the mail is appended offline while axd is stopped and the store is read
 // offline after it stops.
 func TestRemoveDeletesMailboxes(t *testing.T) {
 	t.Parallel()
@@ -41,12 +42,22 @@ func TestRemoveDeletesMailboxes(t *testing.T) {
 		"dave@keep.example":  {"INBOX", "Sent"},
 		"erin@other.example": {"INBOX"},
 	}
+	// The accounts exist first: a new account clears mailboxes it finds
+	// under its name (left by a removal cut short).
+	d := startAxd(t, mailtest.Options{DataDir: dir})
+	for _, dom := range []string{"rm.example", "keep.example", "other.example"} {
+		d.quiet(t, "domain", "add", dom)
+	}
+	for acct := range mail {
+		d.quiet(t, "account", "add", acct)
+	}
+	d.Stop(t)
 	s := openStoreOffline(t, dir)
 	ctx := context.Background()
 	for acct, boxes := range mail {
 		for i, mb := range boxes {
 			if mb != "INBOX" { // delivery creates INBOX only
-				if _, err := s.CreateMailbox(ctx, acct, mb, store.MailboxOptions{}); err != nil {
+				if _, err := s.CreateMailbox(ctx, acct, mb, store.MailboxOptions{}); err != nil && !errors.Is(err, store.ErrMailboxExists) {
 					t.Fatal(err)
 				}
 			}
@@ -58,14 +69,7 @@ func TestRemoveDeletesMailboxes(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-
-	d := startAxd(t, mailtest.Options{DataDir: dir})
-	for _, dom := range []string{"rm.example", "keep.example", "other.example"} {
-		d.quiet(t, "domain", "add", dom)
-	}
-	for acct := range mail {
-		d.quiet(t, "account", "add", acct)
-	}
+	d = startAxd(t, mailtest.Options{DataDir: dir})
 	d.quiet(t, "alias", "add", "@rm.example", "bob@rm.example")
 	for acct, boxes := range mail {
 		var info control.AccountInfo
@@ -124,5 +128,37 @@ func TestRemoveDeletesMailboxes(t *testing.T) {
 	res, err := s.Check(ctx, store.CheckOptions{})
 	if err != nil || len(res.Problems) != 0 || res.Messages != 2 {
 		t.Errorf("offline check after removal = %+v, %v", res, err)
+	}
+}
+
+// Mailboxes left under an address by a removal cut short (account gone
+// from the directory, mail still in the store) never reach the next
+// account of that name, whether added one by one or by import.
+func TestNewAccountDoesNotInheritStaleMail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := openStoreOffline(t, dir)
+	ctx := context.Background()
+	for i, acct := range []string{"old@stale.example", "imported@stale.example"} {
+		if _, err := s.Append(ctx, acct, "INBOX", mailFor(acct, i), 0, nil, time.Time{}, store.Quota{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := startAxd(t, mailtest.Options{DataDir: dir, Config: "auth:\n  scheme: bcrypt\n  bcrypt_cost: 4\n"})
+	d.quiet(t, "domain", "add", "stale.example")
+	d.quiet(t, "account", "add", "old@stale.example")
+	csv := "email\nimported@stale.example\n"
+	if _, errOut, code := d.run(t, csv, "import", "-"); code != 0 {
+		t.Fatalf("import = %d, %q", code, errOut)
+	}
+	for _, acct := range []string{"old@stale.example", "imported@stale.example"} {
+		var info control.AccountInfo
+		d.decode(t, &info, "account", "show", acct, "--json")
+		if info.Usage.Messages != 0 {
+			t.Fatalf("%s inherited %d messages of a removed account", acct, info.Usage.Messages)
+		}
 	}
 }

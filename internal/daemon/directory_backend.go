@@ -118,8 +118,25 @@ func (b *backend) AddAccount(ctx context.Context, req control.AccountRequest) (d
 			return directory.Account{}, fmt.Errorf("%w: password hash: %v", directory.ErrInvalid, err)
 		}
 	}
-	return d.AddAccount(ctx, directory.Account{Email: req.Email, DisplayName: req.DisplayName,
+	a, err := d.AddAccount(ctx, directory.Account{Email: req.Email, DisplayName: req.DisplayName,
 		PasswordHash: directory.PasswordHash(req.PasswordHash), Settings: req.Settings})
+	if err != nil {
+		return a, err
+	}
+	return a, b.clearStale(ctx, a.Email)
+}
+
+// clearStale removes the mailboxes that a new account finds under its
+// name: they belonged to a removed account whose removal was cut short
+// between the directory and the store (see RemoveAccount), and must not
+// reach the new owner.
+func (b *backend) clearStale(ctx context.Context, email string) error {
+	stale, err := b.d.store.HasMailboxes(email)
+	if err != nil || !stale {
+		return err
+	}
+	b.d.log.Warn("removing mailboxes left by a removed account", "account", email)
+	return b.d.store.DeleteAccount(ctx, email)
 }
 
 func (b *backend) GetAccount(ctx context.Context, email string) (control.AccountInfo, error) {
@@ -172,9 +189,9 @@ func (b *backend) SetEnabled(ctx context.Context, email string, on bool) error {
 }
 
 // RemoveAccount removes the account, then its mailboxes: a crash between
-// the two leaves mailboxes of no account, which a new account of the same
-// name would inherit; removing them first would lose mail of an account
-// that still exists.
+// the two leaves mailboxes of no account, which the next account of that
+// name clears before use (clearStale); removing them first would lose the
+// mail of an account whose removal then failed.
 func (b *backend) RemoveAccount(ctx context.Context, email string) error {
 	d, err := b.dir()
 	if err != nil {
@@ -270,6 +287,15 @@ func (b *backend) Import(ctx context.Context, req control.ImportRequest) (contro
 	results, err := d.Import(ctx, rows, directory.ImportOptions{Mode: mode, CreateDomains: req.CreateDomains, DryRun: req.DryRun})
 	if err != nil {
 		return control.ImportResponse{}, err
+	}
+	if !req.DryRun {
+		for _, r := range results {
+			if r.Outcome == directory.OutcomeCreated {
+				if err := b.clearStale(ctx, r.Email); err != nil {
+					return control.ImportResponse{}, err
+				}
+			}
+		}
 	}
 	results = append(early, results...)
 	return control.ImportResponse{Results: results, Counts: directory.Count(results)}, nil

@@ -104,6 +104,18 @@ func (s *Store) ListMailboxes(account string) ([]Mailbox, error) {
 	return out, err
 }
 
+// HasMailboxes reports whether an account has any mailbox.
+func (s *Store) HasMailboxes(account string) (bool, error) {
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		prefix := mbnameKey(account, "")
+		k, _ := tx.Bucket(bucketMBNames).Cursor().Seek(prefix)
+		found = k != nil && strings.HasPrefix(string(k), string(prefix))
+		return nil
+	})
+	return found, err
+}
+
 // Accounts returns the names of every account that has mailboxes.
 func (s *Store) Accounts() ([]string, error) {
 	var out []string

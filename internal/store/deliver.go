@@ -124,8 +124,19 @@ func (s *Store) Deliver(ctx context.Context, body []byte, d Delivery) (GUID, []P
 	}
 	// Once queued the request cannot be withdrawn: wait for its outcome
 	// whatever ctx says, so that a caller never misses an acknowledgement.
-	res := <-req.done
-	return guid, res.placed, res.err
+	// A committer that has exited (Close) answers nothing more: a request
+	// it never took was not stored.
+	select {
+	case res := <-req.done:
+		return guid, res.placed, res.err
+	case <-s.committed:
+		select {
+		case res := <-req.done:
+			return guid, res.placed, res.err
+		default:
+			return GUID{}, nil, ErrClosed
+		}
+	}
 }
 
 // newGUID returns a GUID whose first 8 bytes grow with time and the rest

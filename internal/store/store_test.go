@@ -299,3 +299,23 @@ func TestQuota(t *testing.T) {
 	}
 	mustCheckClean(t, s)
 }
+
+// Deliver after Close fails at once instead of waiting for a committer
+// that is gone.
+func TestDeliverAfterClose(t *testing.T) {
+	s := openTest(t, Options{})
+	s.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Append(context.Background(), "a", "INBOX", testMessage(1, 100), 0, nil, time.Time{}, Quota{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Append after Close = %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Append after Close hangs")
+	}
+}

@@ -151,14 +151,19 @@ func TestCompletion(t *testing.T) {
 			if err != nil || string(committed) != out {
 				t.Errorf("completions/%s differs from axctl completion %s (run make completions): %v", c.file, c.shell, err)
 			}
-			if sh, err := exec.LookPath(c.shell); err == nil {
-				script := filepath.Join(t.TempDir(), "axctl."+c.shell)
-				if err := os.WriteFile(script, []byte(out), 0o600); err != nil {
-					t.Fatal(err)
+			sh, err := exec.LookPath(c.shell)
+			if err != nil {
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("%s is missing: .ci/run installs it", c.shell)
 				}
-				if msg, err := exec.Command(sh, "-n", script).CombinedOutput(); err != nil {
-					t.Errorf("%s -n on the completion script: %v\n%s", c.shell, err, msg)
-				}
+				t.Skipf("%s is not installed", c.shell)
+			}
+			script := filepath.Join(t.TempDir(), "axctl."+c.shell)
+			if err := os.WriteFile(script, []byte(out), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if msg, err := exec.Command(sh, "-n", script).CombinedOutput(); err != nil {
+				t.Errorf("%s -n on the completion script: %v\n%s", c.shell, err, msg)
 			}
 		})
 	}

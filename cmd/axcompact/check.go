@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -62,19 +63,19 @@ func runCheck(ctx context.Context, g *globalOptions, o *checkOptions) error {
 			for _, p := range res.Problems {
 				fmt.Fprintln(g.stdout, p)
 			}
-			if g.interactive(g.stdout) {
+			if cli.Interactive(g.stdout, g.quiet) {
 				fmt.Fprintf(g.stdout, "checked %d containers, %d records, %d messages in %d mailboxes: %d problems in %s\n",
 					res.Containers, res.Records, res.Messages, res.Mailboxes, len(res.Problems), res.Duration.Round(1e6))
 			}
 		}
 		for _, p := range res.Problems {
 			if !p.Repaired {
-				return &exitError{code: exitPartial}
+				return &cli.ExitError{Code: exitPartial}
 			}
 		}
 		return nil
 	}
-	progress, finish := g.newProgress("checking")
+	progress, finish := cli.ByteProgress(g.stderr, g.quiet, "checking")
 	defer finish()
 	return g.withStore(ctx, func(s *store.Store) error {
 		res, err := s.Check(ctx, store.CheckOptions{Repair: o.repair, Progress: progress})
@@ -99,7 +100,7 @@ func runRebuild(ctx context.Context, g *globalOptions) error {
 		return err
 	}
 	err = g.withLock(opts, func() error {
-		progress, finish := g.newProgress("rebuilding")
+		progress, finish := cli.ByteProgress(g.stderr, g.quiet, "rebuilding")
 		res, err := store.RebuildIndex(ctx, opts, progress)
 		finish()
 		if err != nil {
@@ -116,19 +117,19 @@ func runRebuild(ctx context.Context, g *globalOptions) error {
 			for _, p := range res.Problems {
 				fmt.Fprintln(g.stdout, p)
 			}
-			if g.interactive(g.stdout) {
+			if cli.Interactive(g.stdout, g.quiet) {
 				fmt.Fprintf(g.stdout, "rebuilt the index from %d containers: %d messages in %d mailboxes (%d deleted skipped); old index kept as %s\n",
 					res.Containers, res.Messages, res.Mailboxes, res.Deleted, res.Backup)
 			}
 		}
 		if len(res.Problems) > 0 {
-			return &exitError{code: exitPartial}
+			return &cli.ExitError{Code: exitPartial}
 		}
 		return nil
 	})
-	var ee *exitError
-	if errors.As(err, &ee) && ee.code == exitTempFail {
-		return &exitError{code: exitTempFail, err: fmt.Errorf("%w; --rebuild-index works offline only: stop axd first", ee.err)}
+	var ee *cli.ExitError
+	if errors.As(err, &ee) && ee.Code == exitTempFail {
+		return &cli.ExitError{Code: exitTempFail, Err: fmt.Errorf("%w; --rebuild-index works offline only: stop axd first", ee.Err)}
 	}
 	return err
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"errors"
-	"strings"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -31,48 +31,22 @@ EXIT STATUS
   78  bad configuration
 `
 
-// exitError carries an exit code through cobra.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return ""
-	}
-	return e.err.Error()
-}
-func (e *exitError) Unwrap() error { return e.err }
-
 func exitCode(err error) int {
-	var ee *exitError
+	var ee *cli.ExitError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
-		return ee.code
+		return ee.Code
 	case errors.Is(err, store.ErrLocked):
 		return exitTempFail
 	case config.IsConfigError(err):
 		return exitConfig
-	case isUsage(err):
+	case cli.IsUsage(err):
 		return exitUsage
 	case store.IsPermanent(err):
 		return exitSoftware
 	default:
 		return exitIOErr
 	}
-}
-
-// isUsage recognises cobra's and pflag's argument errors, which have no
-// type of their own.
-func isUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "flag needs an argument", "accepts ", "requires "} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
-	"golang.org/x/term"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/daemon"
@@ -52,7 +52,7 @@ only what needs attention.` + "\n" + exitStatusHelp,
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: exitUsage, err: err}
+		return &cli.ExitError{Code: exitUsage, Err: err}
 	})
 	g.addFlags(cmd)
 	cmd.AddCommand(newRunCmd(g), newCheckCmd(g))
@@ -78,11 +78,11 @@ func (g *globalOptions) storeOptions() (store.Options, string, error) {
 // withLock takes the data-dir lock and runs fn; a held lock is exit 75.
 func (g *globalOptions) withLock(opts store.Options, fn func() error) error {
 	if _, err := os.Stat(opts.DataDir); err != nil {
-		return &exitError{code: exitConfig, err: fmt.Errorf("data directory %s: %w", opts.DataDir, err)}
+		return &cli.ExitError{Code: exitConfig, Err: fmt.Errorf("data directory %s: %w", opts.DataDir, err)}
 	}
 	lock, err := store.Lock(opts.DataDir, "axcompact")
 	if errors.Is(err, store.ErrLocked) {
-		return &exitError{code: exitTempFail, err: err}
+		return &cli.ExitError{Code: exitTempFail, Err: err}
 	}
 	if err != nil {
 		return err
@@ -109,22 +109,13 @@ func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store
 		}
 		return ferr
 	})
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.code != exitTempFail || online == nil {
+	var ee *cli.ExitError
+	if !errors.As(err, &ee) || ee.Code != exitTempFail || online == nil {
 		return err
 	}
 	c := control.NewClient(sock)
 	if _, serr := c.Status(ctx); serr != nil {
-		return &exitError{code: exitTempFail, err: fmt.Errorf("%w; and axd does not answer on %s: %v", ee.err, sock, serr)}
+		return &cli.ExitError{Code: exitTempFail, Err: fmt.Errorf("%w; and axd does not answer on %s: %v", ee.Err, sock, serr)}
 	}
 	return online(c)
-}
-
-// interactive reports whether human output and progress go to a terminal.
-func (g *globalOptions) interactive(w io.Writer) bool {
-	if g.quiet || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -44,18 +45,18 @@ A container with a damaged live record is skipped and reported (exit 2).` + "\n"
 
 func runRun(ctx context.Context, g *globalOptions, o *runOptions) error {
 	if o.threshold <= 0 || o.threshold > 100 {
-		return &exitError{code: exitUsage, err: fmt.Errorf("--threshold %v: want a percentage in (0, 100]", o.threshold)}
+		return &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--threshold %v: want a percentage in (0, 100]", o.threshold)}
 	}
 	report := func(res store.CompactResult) error {
 		if err := reportRun(g, res); err != nil {
 			return err
 		}
 		if len(res.Skipped) > 0 {
-			return &exitError{code: exitPartial}
+			return &cli.ExitError{Code: exitPartial}
 		}
 		return ctx.Err()
 	}
-	progress, finish := g.newProgress("compacting")
+	progress, finish := cli.ByteProgress(g.stderr, g.quiet, "compacting")
 	defer finish()
 	return g.withStore(ctx, func(s *store.Store) error {
 		res, err := s.Compact(ctx, store.CompactOptions{Threshold: o.threshold / 100, DryRun: o.dryRun, Progress: progress})
@@ -84,7 +85,7 @@ func reportRun(g *globalOptions, res store.CompactResult) error {
 	for _, p := range res.Skipped {
 		fmt.Fprintln(g.stdout, p)
 	}
-	if g.interactive(g.stdout) {
+	if cli.Interactive(g.stdout, g.quiet) {
 		verb := "compacted"
 		if res.DryRun {
 			verb = "would compact"

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axmail/axmail/internal/auth"
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 )
@@ -36,24 +37,24 @@ func (p *passwordOptions) addFlags(cmd *cobra.Command) {
 // hashed here with axd's parameters, so no plaintext crosses the socket.
 func (p *passwordOptions) resolve(ctx context.Context, g *globalOptions, c *control.Client, required bool) (string, error) {
 	if p.stdin && p.hash != "" {
-		return "", &exitError{code: exitUsage, err: fmt.Errorf("--password-stdin and --password-hash exclude each other")}
+		return "", &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--password-stdin and --password-hash exclude each other")}
 	}
 	if p.hash != "" {
 		return p.hash, nil
 	}
 	if !p.stdin {
 		if required {
-			return "", &exitError{code: exitUsage, err: fmt.Errorf("give --password-stdin or --password-hash")}
+			return "", &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("give --password-stdin or --password-hash")}
 		}
 		return "", nil
 	}
 	line, err := bufio.NewReader(g.stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return "", &exitError{code: exitUsage, err: fmt.Errorf("--password-stdin: no password on stdin")}
+		return "", &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--password-stdin: no password on stdin")}
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return "", &exitError{code: exitUsage, err: fmt.Errorf("--password-stdin: empty password")}
+		return "", &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--password-stdin: empty password")}
 	}
 	h, err := newHasher(ctx, c)
 	if err != nil {

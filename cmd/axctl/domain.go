@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/control"
 )
 
@@ -140,7 +141,7 @@ func newDomainRemoveCmd(g *globalOptions) *cobra.Command {
 				}
 				// A message, not data: on stderr, and only for a person
 				// (silent on success without a terminal; cron mails output).
-				if force && g.interactive(g.stderr) {
+				if force && cli.Interactive(g.stderr, g.quiet) {
 					fmt.Fprintf(g.stderr, "removed %s with %d accounts and %d aliases\n", args[0], len(r.Accounts), len(r.Aliases))
 				}
 				return nil

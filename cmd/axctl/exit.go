@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 )
@@ -34,28 +35,14 @@ EXIT STATUS
   78  bad configuration
 `
 
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return ""
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
 func exitCode(err error) int {
-	var ee *exitError
+	var ee *cli.ExitError
 	var ce *control.Error
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
-		return ee.code
+		return ee.Code
 	case errors.Is(err, control.ErrUnreachable):
 		return exitUnavailable
 	case config.IsConfigError(err):
@@ -76,7 +63,7 @@ func exitCode(err error) int {
 func requireSubcommand(cmd *cobra.Command) *cobra.Command {
 	cmd.Args = cobra.NoArgs // an unknown subcommand: "unknown command"
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		return &exitError{code: exitUsage, err: fmt.Errorf("%s needs a subcommand; see %[1]s --help", cmd.CommandPath())}
+		return &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("%s needs a subcommand; see %[1]s --help", cmd.CommandPath())}
 	}
 	return cmd
 }

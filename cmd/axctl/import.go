@@ -13,6 +13,7 @@ import (
 
 	"github.com/axmail/axmail/internal/accountcsv"
 	"github.com/axmail/axmail/internal/auth"
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/directory"
 )
@@ -120,13 +121,13 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 
 func (o *importOptions) validate() error {
 	if _, err := directory.ParseImportMode(o.mode); err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("--mode %q: want create, upsert or update", o.mode)}
+		return &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--mode %q: want create, upsert or update", o.mode)}
 	}
 	if o.batch < 1 || o.batch > control.MaxImportRows {
-		return &exitError{code: exitUsage, err: fmt.Errorf("--batch %d: want 1 to %d", o.batch, control.MaxImportRows)}
+		return &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--batch %d: want 1 to %d", o.batch, control.MaxImportRows)}
 	}
 	if o.maxErrors < 0 {
-		return &exitError{code: exitUsage, err: fmt.Errorf("--max-errors %d: want 0 (no limit) or more", o.maxErrors)}
+		return &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--max-errors %d: want 0 (no limit) or more", o.maxErrors)}
 	}
 	return nil
 }
@@ -186,7 +187,7 @@ func runImport(ctx context.Context, g *globalOptions, o importOptions, path stri
 	case stopErr != nil:
 		return importStopError(name, stopErr)
 	case p.sum.Rejected > 0:
-		return &exitError{code: exitPartial}
+		return &cli.ExitError{Code: exitPartial}
 	}
 	return nil
 }
@@ -199,7 +200,7 @@ func openImportInput(g *globalOptions, path string) (name string, r io.Reader, s
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", nil, 0, nil, &exitError{code: exitDataErr, err: fmt.Errorf("import: %v", err)}
+		return "", nil, 0, nil, &cli.ExitError{Code: exitDataErr, Err: fmt.Errorf("import: %v", err)}
 	}
 	size = -1
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
@@ -210,7 +211,7 @@ func openImportInput(g *globalOptions, path string) (name string, r io.Reader, s
 
 // importFileError maps a reading problem to exit 65.
 func importFileError(name string, err error) error {
-	return &exitError{code: exitDataErr, err: fmt.Errorf("import %s: %w", name, err)}
+	return &cli.ExitError{Code: exitDataErr, Err: fmt.Errorf("import %s: %w", name, err)}
 }
 
 // importStopError says why the import stopped before the end of the file.
@@ -220,13 +221,13 @@ func importStopError(name string, err error) error {
 	case errors.As(err, &fe):
 		return importFileError(name, err)
 	case errors.Is(err, errMaxErrors):
-		return &exitError{code: exitPartial, err: fmt.Errorf("import %s: %w", name, err)}
+		return &cli.ExitError{Code: exitPartial, Err: fmt.Errorf("import %s: %w", name, err)}
 	case errors.Is(err, context.Canceled):
-		return &exitError{code: exitTempFail, err: fmt.Errorf("import %s: interrupted; re-run to finish (committed rows come out unchanged)", name)}
+		return &cli.ExitError{Code: exitTempFail, Err: fmt.Errorf("import %s: interrupted; re-run to finish (committed rows come out unchanged)", name)}
 	case errors.Is(err, control.ErrUnreachable), errors.As(err, new(*control.Error)):
 		return fmt.Errorf("import %s: %w", name, err) // 69, 70 or 75 by exitCode
 	}
-	return &exitError{code: exitSoftware, err: fmt.Errorf("import %s: %w", name, err)}
+	return &cli.ExitError{Code: exitSoftware, Err: fmt.Errorf("import %s: %w", name, err)}
 }
 
 // hashRow replaces a row's plaintext password by a hash: the account's

@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/axmail/axmail/internal/accountcsv"
+	"github.com/axmail/axmail/internal/cli"
 )
 
 // maxRejectedKept bounds the rejected rows a summary lists; the rejects
@@ -157,12 +158,12 @@ func createRejects(path, input string, header []string) (*rejectsWriter, error) 
 		a, errA := os.Stat(path)
 		b, errB := os.Stat(input)
 		if errA == nil && errB == nil && os.SameFile(a, b) {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("--rejects %s is the input file", path)}
+			return nil, &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--rejects %s is the input file", path)}
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--rejects: %v", err)}
+		return nil, &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--rejects: %v", err)}
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
@@ -236,7 +237,7 @@ type importProgress struct {
 }
 
 func newImportProgress(g *globalOptions, size int64) *importProgress {
-	if !g.interactive(g.stderr) {
+	if !cli.Interactive(g.stderr, g.quiet) {
 		return &importProgress{}
 	}
 	total := -1 // a spinner

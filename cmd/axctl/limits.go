@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/directory"
 )
@@ -69,18 +70,18 @@ func (l *limitFlags) settings() (directory.Settings, error) {
 	if f.Changed("services") {
 		sv, err := directory.ParseServices(l.services)
 		if err != nil {
-			return s, &exitError{code: exitUsage, err: fmt.Errorf("--services: %v", err)}
+			return s, &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--services: %v", err)}
 		}
 		s.Services = &sv
 	}
 	for _, n := range []*int64{s.QuotaMessages, s.MessagesPerHour} {
 		if n != nil && *n < 0 {
-			return s, &exitError{code: exitUsage, err: fmt.Errorf("counts must not be negative")}
+			return s, &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("counts must not be negative")}
 		}
 	}
 	for _, d := range []*time.Duration{s.IdleTimeout, s.ActivityTimeout} {
 		if d != nil && *d < 0 {
-			return s, &exitError{code: exitUsage, err: fmt.Errorf("timeouts must not be negative")}
+			return s, &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("timeouts must not be negative")}
 		}
 	}
 	return s, nil
@@ -96,7 +97,7 @@ func (l *limitFlags) patch() (directory.SettingsPatch, error) {
 	for _, name := range l.inherit {
 		f, err := directory.ParseField(strings.TrimSpace(name))
 		if err != nil {
-			return p, &exitError{code: exitUsage, err: fmt.Errorf("--inherit: %v", err)}
+			return p, &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--inherit: %v", err)}
 		}
 		p.Inherit |= f
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -20,10 +20,10 @@ func newCompactCmd(g *globalOptions) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if threshold <= 0 || threshold > 100 {
-				return &exitError{code: exitUsage, err: fmt.Errorf("--threshold %v: want a percentage in (0, 100]", threshold)}
+				return &cli.ExitError{Code: exitUsage, Err: fmt.Errorf("--threshold %v: want a percentage in (0, 100]", threshold)}
 			}
 			return g.withClient(cmd.Context(), func(ctx context.Context, c *control.Client) error {
-				progress, finish := g.progress("compacting")
+				progress, finish := cli.ByteProgress(g.stderr, g.quiet, "compacting")
 				res, err := c.Compact(ctx, control.CompactRequest{Threshold: threshold / 100, DryRun: dryRun}, progress)
 				finish()
 				if err != nil {
@@ -38,7 +38,7 @@ func newCompactCmd(g *globalOptions) *cobra.Command {
 				fmt.Fprintf(g.stdout, "compacted %d of %d candidate containers: %d bytes live copied, %d reclaimed\n",
 					res.Compacted, res.Candidates, res.LiveBytes, res.Reclaimed)
 				if len(res.Skipped) > 0 {
-					return &exitError{code: exitPartial}
+					return &cli.ExitError{Code: exitPartial}
 				}
 				return nil
 			})
@@ -57,7 +57,7 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withClient(cmd.Context(), func(ctx context.Context, c *control.Client) error {
-				progress, finish := g.progress("checking")
+				progress, finish := cli.ByteProgress(g.stderr, g.quiet, "checking")
 				res, err := c.Check(ctx, control.CheckRequest{Repair: repair}, progress)
 				finish()
 				if err != nil {
@@ -79,7 +79,7 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 				}
 				for _, p := range res.Problems {
 					if !p.Repaired {
-						return &exitError{code: exitPartial}
+						return &cli.ExitError{Code: exitPartial}
 					}
 				}
 				return nil
@@ -88,17 +88,4 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&repair, "repair", false, "fix what can be fixed")
 	return cmd
-}
-
-// progress draws a byte progress bar on a terminal stderr.
-func (g *globalOptions) progress(desc string) (func(done, total int64), func()) {
-	if !g.interactive(g.stderr) {
-		return nil, func() {}
-	}
-	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(g.stderr), progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish())
-	return func(done, total int64) {
-		bar.ChangeMax64(total)
-		_ = bar.Set64(done)
-	}, func() { _ = bar.Finish() }
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
-	"golang.org/x/term"
 
+	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/daemon"
@@ -42,7 +41,7 @@ bulk import. The socket is found through --socket, or the configuration
 	cmd.SetIn(stdin)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, err: err} })
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cli.ExitError{Code: exitUsage, Err: err} })
 	f := cmd.PersistentFlags()
 	f.StringVar(&g.configFile, "config", "", "axd configuration file (finds the socket)")
 	f.StringVar(&g.socket, "socket", "", "control socket path")
@@ -68,14 +67,6 @@ func (g *globalOptions) client() (*control.Client, error) {
 		return nil, err
 	}
 	return control.NewClient(daemon.SocketPath(c)), nil
-}
-
-func (g *globalOptions) interactive(w io.Writer) bool {
-	if g.quiet || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func (g *globalOptions) printJSON(v any) error {

@@ -52,8 +52,10 @@ func exitCode(err error) int {
 			return exitTempFail
 		}
 		return exitSoftware
-	default:
+	case cli.IsUsage(err):
 		return exitUsage
+	default:
+		return exitSoftware
 	}
 }
 

@@ -30,7 +30,7 @@ EXIT STATUS
   64  usage error
   65  the input file is unusable
   69  axd is not running or its control socket is unreachable
-  70  axd refused the request (not found, exists, invalid)
+  70  axd refused the request (not found, exists, invalid), or another error
   75  temporary failure: retry later
   78  bad configuration
 `

@@ -80,8 +80,9 @@ type storeScan struct {
 // index knows (limits), verifying each record. Containers are read by one
 // worker per core (the checksums are CPU work) and merged in id order, so
 // the result does not depend on timing.
-func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, progress func(done, total int64)) (*storeScan, error) {
-	sc := &storeScan{records: make(map[GUID]recLoc), tombstones: make(map[GUID]bool), ends: make(map[uint64]int64)}
+// records is how many message records to expect, to size the maps.
+func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, records int, progress func(done, total int64)) (*storeScan, error) {
+	sc := &storeScan{records: make(map[GUID]recLoc, records), tombstones: make(map[GUID]bool), ends: make(map[uint64]int64)}
 	ids := make([]uint64, 0, len(files))
 	var total int64
 	for id, p := range files {
@@ -209,6 +210,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	var res CheckResult
 	s.createMu.RLock()
 	limits := make(map[uint64]int64)
+	var live int64
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketContainers).ForEach(func(k, v []byte) error {
 			cv, err := decodeContainer(v)
@@ -217,6 +219,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 				return nil
 			}
 			limits[getU64(k)] = cv.Size
+			live += cv.LiveCount
 			return nil
 		})
 	}); err != nil {
@@ -237,7 +240,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	for _, f := range foreign {
 		res.Problems = append(res.Problems, Problem{Kind: "foreign", Path: f.Path, Message: "not a container file name; left alone"})
 	}
-	sc, err := scanAll(ctx, files, limits, o.Progress)
+	sc, err := scanAll(ctx, files, limits, int(live), o.Progress)
 	if err != nil {
 		return res, err
 	}

@@ -27,8 +27,20 @@ type mailboxCount struct {
 	maxUID                    uint32
 }
 
+// blobRef is the part of a blob entry a check compares: no summary.
+type blobRef struct {
+	Container uint64
+	Offset    int64
+	MetaLen   uint32
+	BodyLen   uint32
+	Refs      uint32
+}
+
+func (b blobRef) recordSize() int64 { return recordHeaderSize + int64(b.MetaLen) + int64(b.BodyLen) }
+
 // verifyIndex compares the index with a scan of the containers.
 func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map[uint64]int64, exists func(uint64) bool) (*indexFix, error) {
+	hint := len(sc.records) + len(sc.records)/8
 	f := &indexFix{relocate: make(map[GUID]recLoc)}
 	add := func(kind, path string, off int64, format string, args ...any) {
 		f.problems = append(f.problems, Problem{Kind: kind, Path: path, Offset: off, Message: fmt.Sprintf(format, args...)})
@@ -56,7 +68,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 	}
 
 	// Blobs against records.
-	blobs := make(map[GUID]*blobValue)
+	blobs := make(map[GUID]blobRef, hint)
 	bad := make(map[GUID]bool)
 	err := tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
 		var g GUID
@@ -72,7 +84,8 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 			f.badBlobs = append(f.badBlobs, g)
 			return nil
 		}
-		blobs[g] = b
+		ref := blobRef{Container: b.Container, Offset: b.Offset, MetaLen: b.MetaLen, BodyLen: b.BodyLen, Refs: b.Refs}
+		blobs[g] = ref
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && indexed[b.Container]) {
 			return nil // written after the scan began (online check)
 		}
@@ -80,7 +93,8 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
 			add("misplaced", files[loc.container], loc.offset, "message %s is here, index says container %016x offset %d", g, b.Container, b.Offset)
 			f.relocate[g] = loc
-			b.Container, b.Offset = loc.container, loc.offset
+			ref.Container, ref.Offset = loc.container, loc.offset
+			blobs[g] = ref
 			return nil
 		}
 		if !ok || loc.container != b.Container || loc.offset != b.Offset || loc.metaLen != b.MetaLen || loc.bodyLen != b.BodyLen {
@@ -132,7 +146,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 
 	// Messages: references, UIDs, counters.
 	counts := make(map[MailboxID]*mailboxCount)
-	refs := make(map[GUID]uint32)
+	refs := make(map[GUID]uint32, hint)
 	err = tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 		id, uid, ok := splitMessageKey(k)
 		mv, err := decodeMessage(v)
@@ -147,7 +161,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 			f.danglingMessages = append(f.danglingMessages, k)
 			return nil
 		}
-		if b := blobs[mv.GUID]; b == nil || bad[mv.GUID] {
+		if b, ok := blobs[mv.GUID]; !ok || bad[mv.GUID] {
 			add("dangling", "", 0, "%s %q uid %d: message %s is missing", mb.Account, mb.Name, uid, mv.GUID)
 			f.danglingMessages = append(f.danglingMessages, k)
 			return nil
@@ -251,7 +265,8 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 
 	// Orphans: intact records that nothing points at.
 	for g, loc := range sc.records {
-		if b := blobs[g]; b != nil && b.Container == loc.container && b.Offset == loc.offset {
+		b, known := blobs[g]
+		if known && b.Container == loc.container && b.Offset == loc.offset {
 			continue
 		}
 		if _, known := limits[loc.container]; !known && indexed[loc.container] {
@@ -260,7 +275,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 		if sc.tombstones[g] {
 			continue
 		}
-		if b := blobs[g]; b != nil && !bad[g] {
+		if known && !bad[g] {
 			continue // a second copy of a stored message: garbage, not an orphan
 		}
 		add("orphan", files[loc.container], loc.offset, "message %s is referenced by nothing", g)

@@ -21,6 +21,9 @@ type Config struct {
 	Store           Store               `mapstructure:"store" yaml:"store"`
 	Limits          Limits              `mapstructure:"limits" yaml:"limits"`
 	Auth            Auth                `mapstructure:"auth" yaml:"auth"`
+	TLS             TLS                 `mapstructure:"tls" yaml:"tls"`
+	Services        ServiceLimits       `mapstructure:"services" yaml:"services"`
+	Penalties       Penalties           `mapstructure:"penalties" yaml:"penalties"`
 	Listeners       map[string]Listener `mapstructure:"listeners" yaml:"listeners"`
 }
 
@@ -83,71 +86,58 @@ type Auth struct {
 	Rehash bool `mapstructure:"rehash" yaml:"rehash"`
 }
 
-// Listener is one network listener.
-type Listener struct {
-	Service string `mapstructure:"service" yaml:"service"` // smtp, submission, lmtp, imap, pop3
-	Listen  string `mapstructure:"listen" yaml:"listen"`   // host:port; empty disables
-	TLS     string `mapstructure:"tls" yaml:"tls"`         // none, starttls, implicit
-}
-
 // Services a listener may run.
 var Services = []string{"smtp", "submission", "lmtp", "imap", "pop3"}
 
 // Defaults are the embedded defaults: with no file at all, this is the
 // configuration.
 func Defaults() map[string]any {
-	return map[string]any{
-		"data_dir":                      "./axdata",
-		"hostname":                      "",
-		"shutdown_timeout":              "30s",
-		"log.level":                     "info",
-		"log.format":                    "text",
-		"control.socket":                "",
-		"control.group":                 "",
-		"metrics.listen":                "127.0.0.1:9190",
-		"store.paths":                   []string{},
-		"store.dirs":                    16,
-		"store.container_size":          "64M",
-		"store.cache_messages":          4_000_000,
-		"limits.quota":                  "0",
-		"limits.quota_messages":         0,
-		"limits.max_message_size":       "50M",
-		"limits.max_attachment_size":    "0",
-		"limits.messages_per_hour":      0,
-		"limits.idle_timeout":           "30m",
-		"limits.activity_timeout":       "0s",
-		"auth.scheme":                   "argon2id",
-		"auth.argon2_time":              1,
-		"auth.argon2_memory_kib":        64 * 1024,
-		"auth.argon2_threads":           1,
-		"auth.bcrypt_cost":              10,
-		"auth.allow_weak":               false,
-		"auth.rehash":                   true,
-		"listeners.smtp.service":        "smtp",
-		"listeners.smtp.listen":         "127.0.0.1:2525",
-		"listeners.smtp.tls":            "starttls",
-		"listeners.submission.service":  "submission",
-		"listeners.submission.listen":   "127.0.0.1:5870",
-		"listeners.submission.tls":      "starttls",
-		"listeners.submissions.service": "submission",
-		"listeners.submissions.listen":  "",
-		"listeners.submissions.tls":     "implicit",
-		"listeners.lmtp.service":        "lmtp",
-		"listeners.lmtp.listen":         "127.0.0.1:2424",
-		"listeners.lmtp.tls":            "none",
-		"listeners.imap.service":        "imap",
-		"listeners.imap.listen":         "127.0.0.1:1143",
-		"listeners.imap.tls":            "starttls",
-		"listeners.imaps.service":       "imap",
-		"listeners.imaps.listen":        "",
-		"listeners.imaps.tls":           "implicit",
-		"listeners.pop3.service":        "pop3",
-		"listeners.pop3.listen":         "127.0.0.1:1110",
-		"listeners.pop3.tls":            "starttls",
-		"listeners.pop3s.service":       "pop3",
-		"listeners.pop3s.listen":        "",
-		"listeners.pop3s.tls":           "implicit",
+	m := map[string]any{
+		"data_dir":                         "./axdata",
+		"hostname":                         "",
+		"shutdown_timeout":                 "30s",
+		"log.level":                        "info",
+		"log.format":                       "text",
+		"control.socket":                   "",
+		"control.group":                    "",
+		"metrics.listen":                   "127.0.0.1:9190",
+		"store.paths":                      []string{},
+		"store.dirs":                       16,
+		"store.container_size":             "64M",
+		"store.cache_messages":             4_000_000,
+		"limits.quota":                     "0",
+		"limits.quota_messages":            0,
+		"limits.max_message_size":          "50M",
+		"limits.max_attachment_size":       "0",
+		"limits.messages_per_hour":         0,
+		"limits.idle_timeout":              "30m",
+		"limits.activity_timeout":          "0s",
+		"auth.scheme":                      "argon2id",
+		"auth.argon2_time":                 1,
+		"auth.argon2_memory_kib":           64 * 1024,
+		"auth.argon2_threads":              1,
+		"auth.bcrypt_cost":                 10,
+		"auth.allow_weak":                  false,
+		"auth.rehash":                      true,
+		"tls.cert":                         "",
+		"tls.key":                          "",
+		"services.smtp.max_sessions":       1000,
+		"services.submission.max_sessions": 1000,
+		"services.lmtp.max_sessions":       200,
+		"services.imap.max_sessions":       2000,
+		"services.pop3.max_sessions":       500,
+		// Dovecot's auth_failure_delay and its cap; Postfix-like bans
+		// after repeated drops, lifted after an hour.
+		"penalties.ban_after_drops": 5,
+		"penalties.ban_window":      "10m",
+		"penalties.ban_duration":    "1h",
+		"penalties.auth_delay":      "2s",
+		"penalties.max_auth_delay":  "15s",
 	}
+	for k, v := range listenerDefaults() {
+		m[k] = v
+	}
+	return m
 }
 
 // EnvPrefix prefixes the environment variables that override keys:
@@ -178,8 +168,17 @@ func Load(path string, v *viper.Viper) (*Config, error) {
 			return nil, &Error{Problems: []string{fmt.Sprintf("%s: %v", path, err)}}
 		}
 	}
+	// A listener the file adds under a name of its own gets its service's
+	// defaults, as the embedded ones have; AXD_ variables then reach its
+	// keys too.
+	for name := range v.GetStringMap("listeners") {
+		p := "listeners." + name + "."
+		for k, val := range serviceDefaults(v.GetString(p + "service")) {
+			v.SetDefault(p+k, val)
+		}
+	}
 	var c Config
-	hooks := mapstructure.ComposeDecodeHookFunc(sizeHook(), durationHook())
+	hooks := mapstructure.ComposeDecodeHookFunc(sizeHook(), durationHook(), mapstructure.StringToSliceHookFunc(","))
 	if err := v.Unmarshal(&c, viper.DecodeHook(hooks), func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 	}); err != nil {

@@ -78,6 +78,9 @@ func (c *Config) Validate() error {
 	default:
 		bad("auth.scheme", "%q is not argon2id or bcrypt", c.Auth.Scheme)
 	}
+	validateTLS(c.TLS, bad)
+	validateServices(c.Services, bad)
+	validatePenalties(c.Penalties, bad)
 	names := make([]string, 0, len(c.Listeners))
 	for name := range c.Listeners {
 		names = append(names, name)
@@ -93,6 +96,7 @@ func (c *Config) Validate() error {
 		if !slices.Contains([]string{"none", "starttls", "implicit"}, l.TLS) {
 			bad(key+".tls", "%q is not none, starttls or implicit", l.TLS)
 		}
+		validateListenerKeys(key, l, bad)
 		if l.Listen == "" {
 			continue
 		}
@@ -101,7 +105,9 @@ func (c *Config) Validate() error {
 		} else if other, dup := addrs[l.Listen]; dup {
 			bad(key+".listen", "%s is also listeners.%s.listen", l.Listen, other)
 		}
-		addrs[l.Listen] = name
+		if _, port, _ := net.SplitHostPort(l.Listen); port != "0" {
+			addrs[l.Listen] = name // port 0 picks a free port each time: no clash
+		}
 	}
 	if len(p) > 0 {
 		return &Error{Problems: p}

@@ -19,18 +19,21 @@ import (
 // threshold into new containers, a group of sources (as many as one output
 // container holds) at a time:
 //
-//  1. intent "copying" (sources, output) is committed;
+//  1. the output's id is allocated and the group's intent "copying"
+//     (sources, output) committed, in one transaction;
 //  2. live records are copied, checksums verified, to the new output;
-//     fdatasync;
-//  3. one transaction points the blobs at the output, drops the sources'
-//     dead blobs and container entries, adds the output's entry, and sets
-//     intent "switched";
+//  3. fdatasync of the output; one transaction points the blobs at it,
+//     drops the sources' dead blobs and container entries, adds the
+//     output's entry, and sets the intent to "switched";
 //  4. the source files are deleted, then the intent cleared.
 //
-// finishCompaction, run by Open and by every compaction, completes a step
-// 4 that was interrupted or undoes a step 2 (deleting the output, which
-// the index does not know yet), so a kill at any instant loses nothing and
-// leaves nothing behind.
+// Steps 3 and 4 of a group run in the background while step 2 copies the
+// next group, so each group has an intent of its own (bucketCompactions,
+// keyed by output). The groups share no container, so their intents are
+// independent. finishCompaction, run by Open and by every compaction,
+// completes a step 4 that was interrupted or undoes a step 2 (deleting the
+// output, which the index does not know yet), for every intent found, so a
+// kill at any instant loses nothing and leaves nothing behind.
 
 const (
 	phaseCopying  = 1
@@ -135,17 +138,17 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 	if len(groups) > 0 {
 		readAhead(groups[0])
 	}
-	for i, group := range groups {
-		if ctx.Err() != nil {
-			break
+	// finishing delivers the result of the group whose steps 3 and 4 run
+	// in the background; nil when none does.
+	var finishing chan groupOutcome
+	collect := func() error {
+		if finishing == nil {
+			return nil
 		}
-		// The kernel reads the next group while this one is copied.
-		if i+1 < len(groups) {
-			readAhead(groups[i+1])
-		}
-		g, err := s.compactGroup(ctx, group, &buf)
-		if err != nil {
-			return res, err
+		g := <-finishing
+		finishing = nil
+		if g.err != nil {
+			return g.err
 		}
 		if g.output {
 			res.Outputs++
@@ -157,12 +160,42 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 			res.Reclaimed += c.cv.Size - c.cv.Live
 		}
 		res.LiveRecords += g.records
-		for _, c := range group {
+		for _, c := range g.group {
 			done += c.cv.Size
 		}
 		if o.Progress != nil {
 			o.Progress(done, total)
 		}
+		return nil
+	}
+	for i, group := range groups {
+		if ctx.Err() != nil {
+			break
+		}
+		// The kernel reads the next group while this one is copied.
+		if i+1 < len(groups) {
+			readAhead(groups[i+1])
+		}
+		p, err := s.copyGroup(group, &buf)
+		if err != nil {
+			if cerr := collect(); cerr != nil {
+				s.log.Error("compaction", "err", cerr)
+			}
+			return res, err
+		}
+		if err := collect(); err != nil {
+			p.out.f.Close()
+			return res, err
+		}
+		finishing = make(chan groupOutcome, 1)
+		go func(ch chan<- groupOutcome) {
+			g, err := s.finishGroup(p)
+			g.err = err
+			ch <- g
+		}(finishing)
+	}
+	if err := collect(); err != nil {
+		return res, err
 	}
 	res.Duration = time.Since(start)
 	s.log.Info("compaction done", "compacted", res.Compacted, "reclaimed", res.Reclaimed, "skipped", len(res.Skipped))
@@ -259,12 +292,17 @@ type compactOutput struct {
 	buf  []byte
 }
 
-func (s *Store) newCompactOutput() (*compactOutput, error) {
+// newCompactOutput allocates the output of a group of sources and commits
+// the group's intent "copying" in the same transaction, then creates the
+// file.
+func (s *Store) newCompactOutput(sources []uint64) (*compactOutput, error) {
 	var id uint64
 	if err := s.db.Update(func(tx *bolt.Tx) error {
 		var err error
-		id, err = s.allocContainerID(tx)
-		return err
+		if id, err = s.allocContainerID(tx); err != nil {
+			return err
+		}
+		return putIntent(tx, &compactionIntent{Phase: phaseCopying, Sources: sources, Output: id})
 	}); err != nil {
 		return nil, fmt.Errorf("store: compaction output: %w", err)
 	}
@@ -322,58 +360,73 @@ type sourceCopy struct {
 	deadBlobs []GUID
 }
 
-type groupResult struct {
+// groupOutcome is what finishing a group did.
+type groupOutcome struct {
+	group   []candidate
 	done    []candidate
 	skipped []Problem
 	records int64
 	output  bool
+	err     error
 }
 
-// compactGroup moves the live records of a group of sources to one new
-// output container and switches the index to it in one transaction.
-func (s *Store) compactGroup(ctx context.Context, group []candidate, buf *[]byte) (groupResult, error) {
-	var res groupResult
-	out, err := s.newCompactOutput()
-	if err != nil {
-		return res, err
-	}
-	defer out.f.Close()
+// copiedGroup is a group whose live records are in its output, not yet
+// synced nor switched to.
+type copiedGroup struct {
+	group   []candidate
+	out     *compactOutput
+	copies  []sourceCopy
+	skipped []Problem
+}
+
+// copyGroup does steps 1 and 2 for a group of sources.
+func (s *Store) copyGroup(group []candidate, buf *[]byte) (*copiedGroup, error) {
 	ids := make([]uint64, len(group))
+	inGroup := make(map[uint64]bool, len(group))
 	for i, c := range group {
 		ids[i] = c.id
-	}
-	if err := s.setIntent(&compactionIntent{Phase: phaseCopying, Sources: ids, Output: out.id}); err != nil {
-		return res, err
-	}
-	inGroup := make(map[uint64]bool, len(group))
-	for _, c := range group {
 		inGroup[c.id] = true
 	}
-	var copies []sourceCopy
+	out, err := s.newCompactOutput(ids)
+	if err != nil {
+		return nil, err
+	}
+	p := &copiedGroup{group: group, out: out}
 	for _, c := range group {
 		sc, problem, err := s.copySource(c, out, inGroup, buf)
 		if err != nil {
-			return res, err
+			out.f.Close()
+			return nil, err
 		}
 		if problem != nil {
-			res.skipped = append(res.skipped, Problem{Kind: "damaged", Path: problem.Path, Offset: problem.Offset,
+			p.skipped = append(p.skipped, Problem{Kind: "damaged", Path: problem.Path, Offset: problem.Offset,
 				Message: "container skipped: " + problem.Err.Error()})
 			continue
 		}
-		copies = append(copies, sc)
+		p.copies = append(p.copies, sc)
 	}
 	if err := out.flush(); err != nil {
-		return res, fmt.Errorf("store: compact: %w", err)
+		out.f.Close()
+		return nil, fmt.Errorf("store: compact: %w", err)
 	}
+	return p, nil
+}
+
+// finishGroup does steps 3 and 4 for a copied group: after it, the index
+// points at the output and the sources are gone.
+func (s *Store) finishGroup(p *copiedGroup) (groupOutcome, error) {
+	res := groupOutcome{group: p.group, skipped: p.skipped}
+	out := p.out
+	defer out.f.Close()
 	if out.size > containerHeaderSize {
 		if err := unix.Fdatasync(int(out.f.Fd())); err != nil {
 			return res, fmt.Errorf("store: compact: %w", err)
 		}
 	}
-	if len(copies) == 0 {
-		return res, s.finishCompaction() // undoes the intent: removes the output
+	if len(p.copies) == 0 {
+		return res, s.finishIntent(out.id) // undoes the intent: removes the output
 	}
-	if err := s.switchGroup(copies, out); err != nil {
+	if err := s.switchGroup(p.copies, out); err != nil {
 		return res, err
 	}
 	if out.size > containerHeaderSize {
@@ -382,7 +435,7 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate, buf *[]byte
 		s.filesMu.Unlock()
 		res.output = true
 	}
-	for _, sc := range copies {
+	for _, sc := range p.copies {
 		res.done = append(res.done, sc.c)
 		for _, m := range sc.moved {
 			if m.kind == KindMessage {
@@ -390,7 +443,7 @@ func (s *Store) compactGroup(ctx context.Context, group []candidate, buf *[]byte
 			}
 		}
 	}
-	return res, s.finishCompaction()
+	return res, s.finishIntent(out.id)
 }
 
 // copySource copies one source's live records (and the tombstones still
@@ -518,8 +571,7 @@ func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput) error {
 		if err := st.flush(); err != nil {
 			return err
 		}
-		switched := compactionIntent{Phase: phaseSwitched, Sources: done, Output: out.id}
-		return tx.Bucket(bucketMeta).Put(keyCompaction, switched.encode())
+		return putIntent(tx, &compactionIntent{Phase: phaseSwitched, Sources: done, Output: out.id})
 	})
 	if err != nil {
 		return fmt.Errorf("store: compact switch: %w", err)
@@ -527,23 +579,38 @@ func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput) error {
 	return nil
 }
 
-func (s *Store) setIntent(c *compactionIntent) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if c == nil {
-			return meta.Delete(keyCompaction)
-		}
-		return meta.Put(keyCompaction, c.encode())
-	})
+func putIntent(tx *bolt.Tx, c *compactionIntent) error {
+	return tx.Bucket(bucketCompactions).Put(u64key(c.Output), c.encode())
 }
 
-// finishCompaction completes or undoes what an interrupted compaction
-// left, as its intent says.
+// finishCompaction completes or undoes what interrupted compactions left,
+// as their intents say.
 func (s *Store) finishCompaction() error {
+	var outputs []uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCompactions).ForEach(func(k, _ []byte) error {
+			outputs = append(outputs, getU64(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, out := range outputs {
+		if err := s.finishIntent(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finishIntent completes or undoes the compaction group whose output is
+// out, then clears its intent.
+func (s *Store) finishIntent(out uint64) error {
 	var intent *compactionIntent
 	var outputIndexed bool
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMeta).Get(keyCompaction)
+		v := tx.Bucket(bucketCompactions).Get(u64key(out))
 		if v == nil {
 			return nil
 		}
@@ -592,7 +659,9 @@ func (s *Store) finishCompaction() error {
 	default:
 		return fmt.Errorf("store: unknown compaction phase %d", intent.Phase)
 	}
-	return s.setIntent(nil)
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCompactions).Delete(u64key(out))
+	})
 }
 
 // outputPath finds a compaction output that the index may not know yet.

@@ -341,8 +341,8 @@ func (r *reopened) containerCount() int {
 func (r *reopened) assertRecovered(t *testing.T) {
 	t.Helper()
 	err := r.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keyCompaction); v != nil {
-			t.Errorf("compaction intent %x left after Open", v)
+		if k, v := tx.Bucket(bucketCompactions).Cursor().First(); k != nil {
+			t.Errorf("compaction intent %x: %x left after Open", k, v)
 		}
 		return tx.Bucket(bucketContainers).ForEach(func(k, v []byte) error {
 			cv, err := decodeContainer(v)

@@ -28,13 +28,15 @@ var (
 	bucketContainers = []byte("containers")
 	bucketAccounts   = []byte("accounts")
 	bucketTombQueue  = []byte("tombqueue")
-	allBuckets       = [][]byte{bucketMeta, bucketMBNames, bucketMailboxes, bucketMessages, bucketBlobs, bucketContainers, bucketAccounts, bucketTombQueue}
+	// bucketCompactions holds the intent of each compaction group in
+	// progress, keyed by its output container's id.
+	bucketCompactions = []byte("compactions")
+	allBuckets        = [][]byte{bucketMeta, bucketMBNames, bucketMailboxes, bucketMessages, bucketBlobs, bucketContainers, bucketAccounts, bucketTombQueue, bucketCompactions}
 
 	keyNextContainer = []byte("next_container")
 	keyNextMailbox   = []byte("next_mailbox")
 	keyUIDValidity   = []byte("uidvalidity")
 	keyActive        = []byte("active")
-	keyCompaction    = []byte("compaction")
 	keyFormat        = []byte("format")
 )
 

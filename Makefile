@@ -76,6 +76,7 @@ fuzz-smoke:
 	$(GO) test -run=NONE -fuzz=FuzzParseScheme -fuzztime=200000x ./internal/auth/
 	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=100000x ./internal/directory/
 	$(GO) test -run=NONE -fuzz=FuzzReader -fuzztime=100000x ./internal/accountcsv/
+	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=100000x ./internal/queue/
 
 bench:
 	scripts/bench/store.sh

@@ -18,4 +18,7 @@
 // has its extension data, and every message/rfc822 part has a body
 // structure. go-imap panics on summaries that break these rules, so
 // MarshalBinary and UnmarshalSummary refuse them.
+//
+// LargestAttachment walks a message as it streams past, for the SMTP
+// attachment-size limit, with the same depth and part limits.
 package message

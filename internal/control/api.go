@@ -86,6 +86,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		})
 	})
 	s.directoryRoutes(mux, s.opts.Backend)
+	if b, ok := s.opts.Backend.(ListenerBackend); ok {
+		s.listenerRoutes(mux, b)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Errorf(http.StatusNotFound, CodeNotFound, "no endpoint %s %s", r.Method, r.URL.Path))
 	})

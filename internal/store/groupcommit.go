@@ -151,25 +151,42 @@ func (w *committer) commit(batch []*appendReq) {
 	for _, t := range tombRecs {
 		buf = append(buf, t...)
 	}
-	if err := w.writeSync(a, buf); err != nil {
+	if err := w.write(a, buf); err != nil {
 		s.log.Error("container write failed; sealing it", "path", a.path, "err", err)
 		w.abandon()
 		requeue()
 		w.fail(batch, &TemporaryError{err})
 		return
 	}
+	// The container's fdatasync runs while the index transaction is built;
+	// the transaction commits only after it succeeded, so the index never
+	// points at bytes that are not on disk.
+	synced := make(chan error, 1)
+	go func() { synced <- w.sync(a) }()
 
 	var results [][]Placed
 	var st *txState
+	var syncErr error
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		st = s.newTx(tx)
 		var err error
 		results, err = w.apply(st, batch, tombs, a.id, a.size)
+		if err == nil {
+			err = st.flush()
+		}
+		syncErr = <-synced
 		if err != nil {
 			return err
 		}
-		return st.flush()
+		return syncErr
 	})
+	if syncErr != nil {
+		s.log.Error("container sync failed; sealing it", "path", a.path, "err", syncErr)
+		w.abandon()
+		requeue()
+		w.fail(batch, &TemporaryError{syncErr})
+		return
+	}
 	if err != nil {
 		s.log.Error("index commit failed; batch not stored", "err", err)
 		// The bytes are past the committed length: cut them so that the
@@ -191,19 +208,20 @@ func (w *committer) commit(batch []*appendReq) {
 	}
 }
 
-// writeSync writes buf at the end of the active container and makes it
-// durable.
-func (w *committer) writeSync(a *activeContainer, buf []byte) error {
-	h := w.s.opts.hooks
-	if h != nil && h.write != nil {
+// write writes buf at the end of the active container.
+func (w *committer) write(a *activeContainer, buf []byte) error {
+	if h := w.s.opts.hooks; h != nil && h.write != nil {
 		if err := h.write(); err != nil {
 			return err
 		}
 	}
-	if _, err := a.f.WriteAt(buf, a.size); err != nil {
-		return err
-	}
-	if h != nil && h.sync != nil {
+	_, err := a.f.WriteAt(buf, a.size)
+	return err
+}
+
+// sync makes what write wrote durable.
+func (w *committer) sync(a *activeContainer) error {
+	if h := w.s.opts.hooks; h != nil && h.sync != nil {
 		if err := h.sync(); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"time"
@@ -144,14 +145,12 @@ func (w *committer) commit(batch []*appendReq) {
 		return
 	}
 	a := w.active
-	buf := make([]byte, 0, total)
+	bufs := make([][]byte, 0, len(batch)+len(tombRecs))
 	for _, r := range batch {
-		buf = append(buf, r.record...)
+		bufs = append(bufs, r.record)
 	}
-	for _, t := range tombRecs {
-		buf = append(buf, t...)
-	}
-	if err := w.write(a, buf); err != nil {
+	bufs = append(bufs, tombRecs...)
+	if err := w.write(a, bufs); err != nil {
 		s.log.Error("container write failed; sealing it", "path", a.path, "err", err)
 		w.abandon()
 		requeue()
@@ -208,15 +207,46 @@ func (w *committer) commit(batch []*appendReq) {
 	}
 }
 
-// write writes buf at the end of the active container.
-func (w *committer) write(a *activeContainer, buf []byte) error {
+// write writes the records at the end of the active container, straight
+// from the callers' buffers (pwritev): no copy of the batch is made.
+func (w *committer) write(a *activeContainer, bufs [][]byte) error {
 	if h := w.s.opts.hooks; h != nil && h.write != nil {
 		if err := h.write(); err != nil {
 			return err
 		}
 	}
-	_, err := a.f.WriteAt(buf, a.size)
-	return err
+	return pwritevAll(int(a.f.Fd()), bufs, a.size)
+}
+
+// pwritevAll writes every byte of bufs at off, resuming after short
+// writes and splitting at the kernel's limit of vectors per call.
+func pwritevAll(fd int, bufs [][]byte, off int64) error {
+	const maxVecs = 1024 // IOV_MAX on Linux
+	for len(bufs) > 0 {
+		vecs := bufs[:min(len(bufs), maxVecs)]
+		n, err := unix.Pwritev(fd, vecs, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		off += int64(n)
+		// Drop what was written; a partly written vector keeps its rest.
+		for n > 0 {
+			if n >= len(bufs[0]) {
+				n -= len(bufs[0])
+				bufs = bufs[1:]
+				continue
+			}
+			rest := append([][]byte{bufs[0][n:]}, bufs[1:]...)
+			bufs, n = rest, 0
+		}
+	}
+	return nil
 }
 
 // sync makes what write wrote durable.

@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	axmessage "github.com/axmail/axmail/internal/message"
+	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -18,44 +21,147 @@ import (
 type message struct {
 	id     string // the Received header's id, logged as queue_id
 	body   []byte // trace headers and the message as received
+	rpLen  int    // the Return-Path field at the start of body
 	size   int64  // the message as received, without our trace headers
 	now    time.Time
 	logger *slog.Logger
+
+	attachment    axmessage.Attachment // the largest, once scanned
+	hasAttachment bool
+	scanned       bool
 }
 
-// Data reads the message and stores it once for every account of the
-// transaction; the 250 go-smtp sends when it returns nil follows the
-// store's fsync. One reply covers every recipient (SMTP), so the message
-// is read up to the smallest limit of its accounts.
+// Data reads the message, stores it once for every local account of the
+// transaction and queues it for the remote recipients; the 250 go-smtp
+// sends when it returns nil follows the store's fsync and the queue's.
+// One reply covers every recipient (SMTP), so the message is read up to
+// the smallest limit of its accounts and sender.
 func (ss *session) Data(r io.Reader) error {
-	accts := ss.accounts()
+	if ss.dropped() {
+		return replyTooManyErrors
+	}
+	accts, remotes := ss.accounts(), ss.remotes()
 	m, err := ss.read(r, ss.readLimit(accts, true))
 	if err != nil {
 		return err
 	}
-	guid, placed, err := ss.deliver(m, accts)
-	if err != nil {
-		return fail(m.logger, "delivery failed", err)
-	}
-	var stored int
-	var worst error
-	for i, p := range placed {
-		if p.Err != nil {
-			// The RCPT check makes this rare: a message larger than
-			// the room left, or a race with another delivery. Refused
-			// for every account, the client retries; stored for some,
-			// the 250 covers them and the log the others.
-			m.logger.Warn("message not stored for account", "account", accts[i].email, "err", p.Err)
-			worst = worse(worst, p.Err)
-			continue
+	if lim := ss.attachmentLimit(accts); lim > 0 {
+		if a, ok := m.largestAttachment(); ok && a.Size > lim {
+			m.logger.Info("message refused: attachment too large", "size", a.Size, "limit", lim)
+			return replyAttachmentTooLarge(a.Size, lim)
 		}
-		stored++
 	}
-	if stored == 0 {
+	undo, err := ss.countSent(m)
+	if err != nil {
+		return err
+	}
+	stored, worst := 0, error(nil)
+	if len(accts) > 0 {
+		guid, placed, err := ss.deliver(m, accts)
+		if err != nil {
+			undo()
+			return fail(m.logger, "delivery failed", err)
+		}
+		for i, p := range placed {
+			if p.Err != nil {
+				// The RCPT check makes this rare: a message larger
+				// than the room left, or a race with another
+				// delivery. Refused for every account, the client
+				// retries; stored for some, the 250 covers them and
+				// the log the others.
+				m.logger.Warn("message not stored for account", "account", accts[i].email, "err", p.Err)
+				worst = worse(worst, p.Err)
+				continue
+			}
+			stored++
+		}
+		if stored > 0 {
+			m.logger.Info("message delivered", "guid", guid.String(), "from", ss.from, "size", m.size, "accounts", stored)
+		}
+	}
+	if stored == 0 && len(remotes) == 0 {
+		undo()
 		return fail(m.logger, "message refused", worst)
 	}
-	m.logger.Info("message delivered", "guid", guid.String(), "from", ss.from, "size", m.size, "accounts", stored)
+	if len(remotes) > 0 {
+		if err := ss.enqueue(m, remotes); err != nil {
+			// Copies already stored stay: the client retries the whole
+			// message, a duplicate rather than a loss.
+			undo()
+			return fail(m.logger, "queueing failed", err, "stored_locally", stored)
+		}
+	}
 	return nil
+}
+
+// countSent counts the message against the authenticated account's
+// hourly limit, refusing it past the limit (a race with another session
+// since MAIL). undo gives the count back when the message is not taken.
+func (ss *session) countSent(m *message) (undo func(), err error) {
+	if ss.account == "" {
+		return func() {}, nil
+	}
+	lim := ss.accountEff.MessagesPerHour
+	if !ss.srv.sent.take(ss.account, lim, m.now) {
+		m.logger.Info("message refused: hourly limit", "limit", lim)
+		return nil, replyRateLimited(lim)
+	}
+	return func() { ss.srv.sent.giveBack(ss.account, m.now) }, nil
+}
+
+// enqueue puts m into the queue for the remote recipients, without the
+// Return-Path, which belongs to final delivery (RFC 5321 §4.4).
+func (ss *session) enqueue(m *message, remotes []remoteRcpt) error {
+	env := queue.Envelope{
+		From:    ss.from,
+		Ret:     string(ss.mail.Return),
+		EnvID:   ss.mail.EnvelopeID,
+		Account: ss.account,
+	}
+	if ss.ip.IsValid() {
+		env.ClientIP = ss.ip.String()
+	}
+	for _, r := range remotes {
+		env.Recipients = append(env.Recipients, queue.Recipient{Address: r.addr, Notify: r.from.notify, ORcpt: r.from.orcpt})
+	}
+	qm, err := ss.srv.opts.Queue.Enqueue(ss.ctx, env, m.body[m.rpLen:])
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", m.id, err)
+	}
+	m.logger.Info("message queued", "queue_id", qm.ID, "from", ss.from, "size", m.size, "remote", len(remotes))
+	return nil
+}
+
+// attachmentLimit is the smallest attachment limit of the accounts and
+// the authenticated sender; 0 means none.
+func (ss *session) attachmentLimit(accts []account) int64 {
+	var lim int64
+	add := func(l int64) {
+		if l > 0 && (lim == 0 || l < lim) {
+			lim = l
+		}
+	}
+	for _, a := range accts {
+		add(a.eff.MaxAttachmentSize)
+	}
+	if ss.account != "" {
+		add(ss.accountEff.MaxAttachmentSize)
+	}
+	return lim
+}
+
+// largestAttachment scans the message once for its largest attachment.
+func (m *message) largestAttachment() (axmessage.Attachment, bool) {
+	if !m.scanned {
+		a, ok, err := axmessage.LargestAttachment(bytes.NewReader(m.body))
+		if err != nil {
+			// Reading memory does not fail; a panic inside is a bug,
+			// logged, and the limit is not applied.
+			m.logger.Error("attachment scan failed", "err", err)
+		}
+		m.attachment, m.hasAttachment, m.scanned = a, ok, true
+	}
+	return m.attachment, m.hasAttachment
 }
 
 // LMTPData is Data with a reply per recipient (RFC 2033 §4.2): the message
@@ -74,6 +180,12 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 			result[a.email] = fmt.Errorf("size %d over limit %d: %w", m.size, lim, store.ErrTooLarge)
 			continue
 		}
+		if lim := a.eff.MaxAttachmentSize; lim > 0 {
+			if at, ok := m.largestAttachment(); ok && at.Size > lim {
+				result[a.email] = replyAttachmentTooLarge(at.Size, lim)
+				continue
+			}
+		}
 		targets = append(targets, a)
 	}
 	if len(targets) > 0 {
@@ -86,11 +198,18 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 		}
 		m.logger.Info("message delivered", "guid", guid.String(), "from", ss.from, "size", m.size, "accounts", len(targets))
 	}
+	var queueErr error
+	if remotes := ss.remotes(); len(remotes) > 0 {
+		queueErr = ss.enqueue(m, remotes)
+	}
 	// One status per accepted RCPT, duplicates included, as go-smtp
 	// requires.
 	for _, rc := range ss.rcpts {
 		var worst error
-		ok := false
+		ok := len(rc.remote) > 0 && queueErr == nil
+		if len(rc.remote) > 0 && queueErr != nil {
+			worst = queueErr
+		}
 		for _, a := range rc.accounts {
 			if err := result[a.email]; err != nil {
 				m.logger.Info("message not stored for account", "rcpt", rc.addr, "account", a.email, "err", err)
@@ -114,6 +233,10 @@ func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
 // server's cap either way.
 func (ss *session) readLimit(accts []account, smallest bool) int64 {
 	capped := ss.srv.opts.MaxMessageSize
+	if s := ss.accountEff.MaxMessageSize; ss.account != "" && s > 0 && (capped == 0 || s < capped) {
+		// The authenticated sender's own limit caps what it sends.
+		capped = s
+	}
 	var lim int64
 	for i, a := range accts {
 		m := a.eff.MaxMessageSize
@@ -158,6 +281,7 @@ func (ss *session) read(r io.Reader, limit int64) (*message, error) {
 		return nil, fail(m.logger, "message transfer aborted", fmt.Errorf("%w: connection failed during the transfer", errAborted))
 	}
 	m.body, m.size = body, int64(len(body)-len(hdr))
+	m.rpLen = strings.Index(hdr, "\r\n") + 2
 	return m, nil
 }
 

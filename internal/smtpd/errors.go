@@ -3,6 +3,7 @@ package smtpd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/emersion/go-smtp"
@@ -25,7 +26,29 @@ var (
 	replyTemporary    = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "temporary failure, try again later"}
 	replyShuttingDown = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "service shutting down"}
 	replyPermanent    = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 3, 0}, Message: "message refused"}
+
+	replyAuthRequired         = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	replySenderNotOwned       = &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender address not owned by the authenticated account"}
+	replyEncryptionRequired   = &smtp.SMTPError{Code: 538, EnhancedCode: smtp.EnhancedCode{5, 7, 11}, Message: "encryption required for authentication"}
+	replyAlreadyAuthenticated = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "already authenticated"}
+	replyAuthFailed           = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication failed"}
+	replyAuthTemporary        = &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "temporary authentication failure"}
+	replySASLMalformed        = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "malformed authentication data"}
+	replyTooManyErrors        = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many errors, closing connection"}
 )
+
+// replyRateLimited refuses a message over the sender's messages per hour.
+func replyRateLimited(limit int64) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+		Message: fmt.Sprintf("sending limit of %d messages per hour reached, try again later", limit)}
+}
+
+// replyAttachmentTooLarge refuses a message with an attachment over the
+// limit, naming the sizes so that the sender knows what to change.
+func replyAttachmentTooLarge(size, limit int64) *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
+		Message: fmt.Sprintf("attachment too large: %d bytes, limit %d bytes", size, limit)}
+}
 
 // errBadSender refuses a reverse-path that could not be written into a
 // Return-Path header as is.

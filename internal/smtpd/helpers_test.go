@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -30,6 +32,14 @@ type testEnv struct {
 	srv  *Server
 	addr string
 	logs *syncBuffer
+	q    *queue.Queue // with withQueue
+	tls  *tls.Config  // the client's, with withTLS or withImplicitTLS
+}
+
+// envOption adds to a test server: AUTH, TLS, a queue, a listener.
+type envOption struct {
+	opts func(e *testEnv, o *Options)
+	wrap func(e *testEnv, l net.Listener) net.Listener
 }
 
 type syncBuffer struct {
@@ -65,7 +75,7 @@ const (
 
 // newEnv starts a server with opts (Store and Directory filled in) over a
 // fresh fixture directory.
-func newEnv(t testing.TB, opts Options) *testEnv {
+func newEnv(t testing.TB, opts Options, with ...envOption) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, logs: &syncBuffer{}}
 	st, err := store.Open(store.Options{DataDir: t.TempDir()})
@@ -86,13 +96,24 @@ func newEnv(t testing.TB, opts Options) *testEnv {
 		opts.Hostname = "mx.example.org"
 	}
 	opts.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, w := range with {
+		if w.opts != nil {
+			w.opts(e, &opts)
+		}
+	}
 	srv, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var l net.Listener
+	l, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, w := range with {
+		if w.wrap != nil {
+			l = w.wrap(e, l)
+		}
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()

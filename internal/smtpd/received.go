@@ -71,7 +71,7 @@ func (ss *session) protocol() string {
 	if ss.mail.UTF8 {
 		p = "UTF8" + strings.TrimPrefix(p, "E")
 	}
-	if _, tls := ss.conn.TLSConnectionState(); tls {
+	if ss.tls() {
 		p += "S"
 	}
 	return p

@@ -2,10 +2,12 @@ package smtpd
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -22,11 +25,16 @@ type Mode int
 
 // Modes.
 const (
-	// ModeMX is inbound SMTP (RFC 5321) for the local domains: no relay,
-	// no AUTH, one reply per message.
+	// ModeMX is inbound SMTP (RFC 5321) for the local domains, one reply
+	// per message. It relays only for authenticated clients and
+	// Options.RelayNetworks.
 	ModeMX Mode = iota
-	// ModeLMTP is LMTP (RFC 2033): one reply per recipient after DATA.
+	// ModeLMTP is LMTP (RFC 2033): one reply per recipient after DATA,
+	// no AUTH.
 	ModeLMTP
+	// ModeSubmission is message submission (RFC 6409): AUTH before MAIL,
+	// a sender the account owns, local and remote recipients.
+	ModeSubmission
 )
 
 func (m Mode) String() string {
@@ -35,6 +43,8 @@ func (m Mode) String() string {
 		return "mx"
 	case ModeLMTP:
 		return "lmtp"
+	case ModeSubmission:
+		return "submission"
 	}
 	return fmt.Sprintf("mode(%d)", int(m))
 }
@@ -67,10 +77,45 @@ type Options struct {
 	MaxMessageSize int64
 	// Logger receives operational events; nil discards them.
 	Logger *slog.Logger
-	// Now is the clock for Received headers and internal dates; nil
-	// means time.Now.
+	// Now is the clock for Received headers, internal dates and the
+	// per-hour sending counts; nil means time.Now.
 	Now func() time.Time
+
+	// TLSConfig enables STARTTLS (RFC 3207) when set; nil means no
+	// STARTTLS. Ignored with ImplicitTLS.
+	TLSConfig *tls.Config
+	// ImplicitTLS tells the server that the listener it serves already
+	// wraps every connection in TLS (tls.NewListener, "submissions" on
+	// port 465): connections are *tls.Conn and STARTTLS is not offered.
+	ImplicitTLS bool
+	// InsecureAuth offers and accepts AUTH without TLS from any client;
+	// false allows it only under TLS or from loopback.
+	InsecureAuth bool
+	// LoopbackInsecure stops counting loopback clients as secure, so that
+	// they too need TLS for AUTH. The zero value counts them as secure,
+	// as Dovecot does; tests set it to exercise the refusal.
+	LoopbackInsecure bool
+	// Authenticate checks a password and returns the canonical account
+	// (the daemon passes auth.Login.Check). A wrong password is
+	// auth.ErrBadCredentials; any other error is a temporary failure.
+	// nil means no AUTH (refused by New in ModeSubmission).
+	Authenticate func(ctx context.Context, username string, password []byte) (account string, err error)
+	// RelayNetworks are the client networks allowed to relay without
+	// AUTH in ModeMX; none by default, loopback not implied.
+	RelayNetworks []netip.Prefix
+	// Queue takes the messages for remote recipients (relayed, submitted,
+	// or remote targets of local aliases); nil means remote delivery is
+	// refused with 451 4.3.0.
+	Queue Queue
 }
+
+// Queue is the outbound queue as smtpd uses it; *queue.Queue implements
+// it. Enqueue returns after the message is on disk.
+type Queue interface {
+	Enqueue(ctx context.Context, env queue.Envelope, body []byte) (queue.Message, error)
+}
+
+var _ Queue = (*queue.Queue)(nil)
 
 // Server is an SMTP or LMTP server delivering into the store. Its methods
 // are safe for concurrent use.
@@ -86,6 +131,9 @@ type Server struct {
 
 	closing atomic.Bool
 	connID  atomic.Uint64
+	// sent counts each authenticated account's messages in the last hour,
+	// across every session of the server (not kept across restarts).
+	sent *hourlyCounter
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -99,8 +147,16 @@ func New(opts Options) (*Server, error) {
 	if opts.Directory == nil {
 		return nil, errors.New("smtpd: no directory")
 	}
-	if opts.Mode != ModeMX && opts.Mode != ModeLMTP {
+	if opts.Mode != ModeMX && opts.Mode != ModeLMTP && opts.Mode != ModeSubmission {
 		return nil, fmt.Errorf("smtpd: unknown mode %d", int(opts.Mode))
+	}
+	if opts.Mode == ModeSubmission && opts.Authenticate == nil {
+		return nil, errors.New("smtpd: submission needs Authenticate")
+	}
+	for _, p := range opts.RelayNetworks {
+		if !p.IsValid() {
+			return nil, fmt.Errorf("smtpd: relay network %v is not valid", p)
+		}
 	}
 	if opts.MaxRecipients < 0 {
 		return nil, fmt.Errorf("smtpd: max recipients %d is negative", opts.MaxRecipients)
@@ -131,6 +187,7 @@ func New(opts Options) (*Server, error) {
 		opts:     opts,
 		log:      opts.Logger.With("service", opts.Mode.String()),
 		sessions: make(map[*session]struct{}),
+		sent:     newHourlyCounter(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
@@ -146,6 +203,15 @@ func New(opts Options) (*Server, error) {
 	// (RFC 6531) need nothing more of us. BINARYMIME stays off: the store
 	// and IMAP expect a line-oriented message.
 	srv.EnableSMTPUTF8 = true
+	// DSN parameters are kept in the queue envelope for the outbound side.
+	srv.EnableDSN = true
+	if !opts.ImplicitTLS {
+		srv.TLSConfig = opts.TLSConfig
+	}
+	// go-smtp allows AUTH only under its own TLS; the session decides
+	// instead (auth.go), since loopback counts as secure and implicit TLS
+	// sits under our connection wrapper.
+	srv.AllowInsecureAuth = true
 	srv.ErrorLog = errorLog{s.log}
 	s.smtp = srv
 	return s, nil
@@ -157,7 +223,7 @@ func (s *Server) Serve(l net.Listener) error {
 	if s.closing.Load() {
 		return ErrServerClosed
 	}
-	err := s.smtp.Serve(readListener{l})
+	err := s.smtp.Serve(watchListener{Listener: l, implicitTLS: s.opts.ImplicitTLS})
 	if s.closing.Load() {
 		return ErrServerClosed
 	}

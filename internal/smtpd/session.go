@@ -31,6 +31,15 @@ type session struct {
 	// derived from the server's and cancelled at Logout.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// watch is the connection wrapper (error control, failed reads); nil
+	// for a bare *tls.Conn served without Options.ImplicitTLS.
+	watch *watchConn
+	g     *listener.Guard
+
+	// account is the authenticated account, "" before AUTH; accountEff
+	// its settings, refreshed at each MAIL.
+	account    string
+	accountEff directory.EffectiveSettings
 
 	// The transaction, from MAIL to the end of DATA or RSET.
 	hasFrom bool
@@ -40,11 +49,15 @@ type session struct {
 }
 
 // recipient is one accepted RCPT: the address as the client gave it (the
-// key of go-smtp's StatusCollector) and the accounts it reaches that can
-// take the message.
+// key of go-smtp's StatusCollector), the accounts it reaches that can
+// take the message, and the remote addresses it reaches (itself when
+// relayed, remote targets of an alias), with its DSN parameters.
 type recipient struct {
 	addr     string
 	accounts []account
+	remote   []string
+	notify   []string
+	orcpt    string
 }
 
 // account is a local account with its settings as of RCPT.
@@ -59,13 +72,22 @@ var (
 )
 
 func newSession(s *Server, c *smtp.Conn) *session {
-	ss := &session{srv: s, conn: c}
+	ss := &session{srv: s, conn: c, watch: watchOf(c.Conn())}
 	ss.ctx, ss.cancel = context.WithCancel(s.ctx)
 	remote := "unix"
-	if lc, ok := listener.ConnOf(c.Conn()); ok {
+	lc, haveLC := listener.ConnOf(c.Conn())
+	if haveLC {
 		ss.ip = lc.IP()
 	} else if a, ok := c.Conn().RemoteAddr().(*net.TCPAddr); ok {
 		ss.ip = a.AddrPort().Addr().Unmap()
+	}
+	switch {
+	case ss.watch != nil:
+		ss.g = ss.watch.guard
+	case haveLC:
+		ss.g = lc.Guard()
+	default:
+		ss.g = listener.NewGuard(ss.ip, false, nil, fallbackMaxBadCommands, fallbackMaxAuthFailures)
 	}
 	if ss.ip.IsValid() {
 		remote = ss.ip.String()
@@ -83,12 +105,34 @@ func (ss *session) service() directory.Services {
 	return directory.ServiceSMTP
 }
 
-// Mail starts a transaction. Any sender is accepted: sender policy (SPF,
-// DMARC) belongs to the filters.
+// guard returns the session's error control.
+func (ss *session) guard() *listener.Guard { return ss.g }
+
+// dropped reports whether the Guard ended the session: commands the
+// client pipelined behind the drop are refused, not acted on.
+func (ss *session) dropped() bool { return ss.g.Dropped() }
+
+// Mail starts a transaction. In submission the client must have
+// authenticated; an authenticated client may only use a sender its
+// account owns, and no more messages per hour than its limit. Otherwise
+// any sender is accepted: sender policy (SPF, DMARC) belongs to the
+// filters.
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.Reset()
+	if ss.dropped() {
+		return replyTooManyErrors
+	}
 	if strings.ContainsFunc(from, isControl) {
 		return fail(ss.log, "sender refused", fmt.Errorf("%w: control character in %q", errBadSender, from))
+	}
+	if ss.srv.opts.Mode == ModeSubmission && ss.account == "" {
+		ss.log.Info("sender refused: not authenticated", "from", from)
+		return replyAuthRequired
+	}
+	if ss.account != "" {
+		if err := ss.checkSender(from); err != nil {
+			return err
+		}
 	}
 	ss.hasFrom, ss.from = true, from
 	if opts != nil {
@@ -102,19 +146,35 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 // others (a disabled member of an alias, one over quota) are skipped and
 // logged. With none left, the recipient is refused with the most
 // retryable reason.
-func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	log := ss.log.With("rcpt", to)
+	if ss.dropped() {
+		return replyTooManyErrors
+	}
 	if strings.ContainsFunc(to, isControl) {
 		return fail(log, "recipient refused", fmt.Errorf("%w: control character", directory.ErrInvalid))
 	}
+	rc := recipient{addr: to}
+	if opts != nil {
+		for _, n := range opts.Notify {
+			rc.notify = append(rc.notify, string(n))
+		}
+		if opts.OriginalRecipient != "" {
+			rc.orcpt = string(opts.OriginalRecipientType) + ";" + opts.OriginalRecipient
+		}
+	}
 	dir := ss.srv.opts.Directory
 	res, err := dir.Resolve(to)
+	if errors.Is(err, directory.ErrNoDomain) {
+		return ss.relay(log, rc)
+	}
 	if err != nil {
 		return fail(log, "recipient refused", err)
 	}
-	if len(res.Remote) > 0 {
-		// Remote targets need the queue (a later issue); refusing the
-		// whole recipient with a 4xx keeps the message with the client.
+	if len(res.Remote) > 0 && ss.srv.opts.Queue == nil {
+		// Without a queue, refusing the whole recipient with a 4xx
+		// keeps the message with the client rather than reaching only
+		// part of the alias.
 		log.Warn("remote delivery not available", "remote", res.Remote)
 		return replyRemote
 	}
@@ -138,13 +198,57 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		}
 		accepted = append(accepted, account{email: email, eff: eff})
 	}
-	if len(accepted) == 0 {
+	if len(accepted) == 0 && len(res.Remote) == 0 {
 		if worst == nil {
 			worst = fmt.Errorf("%w: %s", directory.ErrNotFound, to)
 		}
 		return fail(log, "recipient refused", worst)
 	}
-	ss.rcpts = append(ss.rcpts, recipient{addr: to, accounts: accepted})
+	rc.accounts, rc.remote = accepted, res.Remote
+	ss.rcpts = append(ss.rcpts, rc)
+	return nil
+}
+
+// relay accepts a recipient outside the local domains for the queue, if
+// the client may relay and the address is plain.
+func (ss *session) relay(log *slog.Logger, rc recipient) error {
+	if !ss.mayRelay() {
+		log.Info("relaying denied", "code", replyRelayDenied.Code)
+		return replyRelayDenied
+	}
+	if err := checkRemote(rc.addr); err != nil {
+		log.Info("recipient refused", "err", err)
+		return replyBadRcpt
+	}
+	if ss.srv.opts.Queue == nil {
+		log.Warn("remote delivery not available")
+		return replyRemote
+	}
+	rc.remote = []string{rc.addr}
+	ss.rcpts = append(ss.rcpts, rc)
+	return nil
+}
+
+// checkSender applies the authenticated account's rules to a MAIL: the
+// sender must be its own, and it must be under its hourly limit.
+func (ss *session) checkSender(from string) error {
+	eff, err := ss.srv.opts.Directory.Effective(ss.account)
+	if err != nil {
+		return fail(ss.log, "sender check failed", err)
+	}
+	ss.accountEff = eff
+	owned, err := ss.ownsSender(from)
+	if err != nil {
+		return fail(ss.log, "sender check failed", err)
+	}
+	if !owned {
+		ss.log.Info("sender refused: not owned", "from", from)
+		return replySenderNotOwned
+	}
+	if ss.srv.sent.full(ss.account, eff.MessagesPerHour, ss.srv.opts.Now()) {
+		ss.log.Info("sender refused: hourly limit", "limit", eff.MessagesPerHour)
+		return replyRateLimited(eff.MessagesPerHour)
+	}
 	return nil
 }
 
@@ -188,6 +292,28 @@ func (ss *session) Logout() error {
 	ss.srv.endSession(ss)
 	ss.log.Debug("session ended")
 	return nil
+}
+
+// remotes returns the transaction's distinct remote recipients with
+// their DSN parameters, in the order first reached.
+func (ss *session) remotes() []remoteRcpt {
+	var out []remoteRcpt
+	seen := make(map[string]bool)
+	for _, r := range ss.rcpts {
+		for _, a := range r.remote {
+			if k := strings.ToLower(a); !seen[k] {
+				seen[k] = true
+				out = append(out, remoteRcpt{addr: a, from: r})
+			}
+		}
+	}
+	return out
+}
+
+// remoteRcpt is a remote address and the RCPT that reached it.
+type remoteRcpt struct {
+	addr string
+	from recipient
 }
 
 // accounts returns the transaction's distinct accounts, in the order

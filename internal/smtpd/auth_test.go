@@ -41,7 +41,7 @@ func TestSubmissionAuth(t *testing.T) {
 		t.Errorf("second AUTH = %q, want 503", got)
 	}
 	for _, tc := range []struct{ from, want string }{
-		{bob, "553 5.7.1"},                  // another account
+		{bob, "553 5.7.1"},                   // another account
 		{"someone@remote.test", "553 5.7.1"}, // not a local domain
 		{"team@example.org", "250 "},         // an alias reaching alice
 		{"alice+tag@example.org", "250 "},    // her sub-address

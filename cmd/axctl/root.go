@@ -50,6 +50,7 @@ bulk import. The socket is found through --socket, or the configuration
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars")
 	cmd.AddCommand(newStatusCmd(g), newCompactCmd(g), newCheckCmd(g), newDomainCmd(g), newAccountCmd(g),
 		newAliasCmd(g), newSettingsCmd(g), newExportCmd(g), newImportCmd(g))
+	cmd.AddCommand(newQueueCmd(g))
 	return cmd
 }
 

@@ -86,6 +86,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		})
 	})
 	s.directoryRoutes(mux, s.opts.Backend)
+	if qb, ok := s.opts.Backend.(QueueBackend); ok {
+		s.queueRoutes(mux, qb)
+	}
 	if b, ok := s.opts.Backend.(ListenerBackend); ok {
 		s.listenerRoutes(mux, b)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/axmail/axmail/internal/directory"
 	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/metrics"
+	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -42,6 +43,7 @@ type Daemon struct {
 
 	lock   *store.DirLock
 	store  *store.Store
+	queue  *queue.Queue // mail for remote recipients until delivered; smtpd enqueues
 	dir    *directory.Directory
 	hasher *auth.Hasher
 	// login checks passwords for the protocol services (SMTP AUTH, IMAP,
@@ -80,6 +82,9 @@ func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, ho))
 }
+
+// QueueDir is the queue's directory under the data dir.
+const QueueDir = "queue"
 
 // SocketPath is where the control socket of a configuration lives.
 func SocketPath(cfg *config.Config) string {
@@ -127,6 +132,11 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	defer d.store.Close()
+	d.queue, err = queue.Open(queue.Options{Dir: filepath.Join(cfg.DataDir, QueueDir), Logger: d.log.With("component", "queue")})
+	if err != nil {
+		return err
+	}
+	defer d.queue.Close()
 	d.hasher, err = auth.NewHasher(hasherOptions(cfg.Auth))
 	if err != nil {
 		return &config.Error{Problems: []string{"auth: " + err.Error()}}

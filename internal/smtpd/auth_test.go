@@ -64,8 +64,8 @@ func TestSubmissionAuth(t *testing.T) {
 	if got := rc.cmd("Subject: sub\r\n\r\nhello\r\n.\r\n"); !strings.HasPrefix(got, "250 ") {
 		t.Fatalf("DATA = %q", got)
 	}
-	if got := e.inbox(bob); len(got) != 1 || !strings.Contains(string(got[0].body), "with ESMTPS") {
-		t.Errorf("bob's inbox: %d messages, want one received with ESMTPS", len(got))
+	if got := e.inbox(bob); len(got) != 1 || !strings.Contains(string(got[0].body), "with ESMTPSA") {
+		t.Errorf("bob's inbox: %d messages, want one received with ESMTPSA", len(got))
 	}
 	if q := e.q.List(); len(q) != 1 || q[0].Envelope.Account != alice || q[0].Envelope.Recipients[0].Address != "friend@remote.test" {
 		t.Errorf("queue = %+v, want one message from %s to friend@remote.test", q, alice)
@@ -165,8 +165,8 @@ func TestImplicitTLS(t *testing.T) {
 	if got := rc.cmd("Subject: tls\r\n\r\nhi\r\n.\r\n"); !strings.HasPrefix(got, "250 ") {
 		t.Fatalf("DATA = %q", got)
 	}
-	if got := e.inbox(bob); len(got) != 1 || !strings.Contains(string(got[0].body), "with ESMTPS") {
-		t.Errorf("bob's inbox: %d messages, want one received with ESMTPS", len(got))
+	if got := e.inbox(bob); len(got) != 1 || !strings.Contains(string(got[0].body), "with ESMTPSA") {
+		t.Errorf("bob's inbox: %d messages, want one received with ESMTPSA", len(got))
 	}
 	for i := 0; i < 19; i++ {
 		if got := rc.cmd("MAIL FROM:<broken\r\n"); !strings.HasPrefix(got, "501 ") {

@@ -128,7 +128,7 @@ func (ss *session) enqueue(m *message, remotes []remoteRcpt) error {
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", m.id, err)
 	}
-	m.logger.Info("message queued", "queue_id", qm.ID, "from", ss.from, "size", m.size, "remote", len(remotes))
+	m.logger.Info("message queued", "queued_as", qm.ID, "from", ss.from, "size", m.size, "remote", len(remotes))
 	return nil
 }
 

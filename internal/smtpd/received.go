@@ -62,7 +62,8 @@ func (ss *session) traceHeaders(id string, now time.Time) string {
 }
 
 // protocol is the WITH keyword for this session: ESMTP or LMTP, with
-// UTF8 for an SMTPUTF8 transaction and S under TLS.
+// UTF8 for an SMTPUTF8 transaction, S under TLS and A after AUTH
+// (RFC 3848).
 func (ss *session) protocol() string {
 	p := "ESMTP"
 	if ss.srv.opts.Mode == ModeLMTP {
@@ -73,6 +74,9 @@ func (ss *session) protocol() string {
 	}
 	if ss.tls() {
 		p += "S"
+	}
+	if ss.account != "" {
+		p += "A"
 	}
 	return p
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/listener"
 	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/metrics"
 	"github.com/axmail/axmail/internal/queue"
@@ -51,6 +52,10 @@ type Daemon struct {
 	login   *auth.Login
 	control *control.Server
 	metrics *metrics.Server
+	// penalties is the per-IP table that every listener shares.
+	penalties *listener.Penalties
+	// listeners are the configured listeners, fixed at start.
+	listeners []*netListener
 
 	mu sync.Mutex // guards cfg on reload
 }
@@ -148,6 +153,12 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 	}
 	defer d.dir.Close()
 	d.login = newLogin(d.hasher, d.dir, cfg.Auth.Rehash, d)
+	// Bound before the control socket answers, so that GET /v1/listeners
+	// sees the final set; closed on every way out.
+	if err := d.openListeners(cfg); err != nil {
+		return err
+	}
+	defer d.closeListeners()
 
 	group := -1
 	if cfg.Control.Group != "" {
@@ -181,11 +192,7 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 		wg.Go(func() { errs <- d.metrics.Serve(ml) })
 	}
 	d.log.Info("axd started", "version", d.opts.Version, "data_dir", cfg.DataDir, "control", sock, "metrics", cfg.Metrics.Listen)
-	for name, l := range cfg.Listeners {
-		if l.Listen != "" {
-			d.log.Debug("listener configured; its service is not built yet", "listener", name, "service", l.Service, "listen", l.Listen)
-		}
-	}
+	d.serveListeners(&wg, errs)
 
 	var runErr error
 loop:
@@ -205,6 +212,7 @@ loop:
 	d.log.Info("axd stopping", "timeout", time.Duration(cfg.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ShutdownTimeout))
 	defer cancel()
+	d.shutdownListeners(sctx)
 	if err := d.control.Shutdown(sctx); err != nil {
 		d.log.Warn("control shutdown", "err", err)
 	}
@@ -240,6 +248,9 @@ func (d *Daemon) reload() {
 	d.level.Set(parseLevel(cfg.Log.Level))
 	if cfg.DataDir != old.DataDir || SocketPath(cfg) != SocketPath(old) || cfg.Metrics.Listen != old.Metrics.Listen {
 		d.log.Warn("reload: data_dir, control.socket and metrics.listen change only on restart")
+	}
+	if listenersChanged(old, cfg) {
+		d.log.Warn("reload: listeners, services, penalties and tls change only on restart")
 	}
 }
 

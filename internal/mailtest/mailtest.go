@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/axmail/axmail/internal/control"
 )
 
@@ -75,7 +77,10 @@ type Daemon struct {
 
 // Options for Start.
 type Options struct {
-	// Config is extra YAML appended to the generated configuration.
+	// Config is extra YAML merged into the generated configuration: its
+	// maps merge key by key, so it may set listeners.smtp.listen (use
+	// 127.0.0.1:0 and Daemon.Addr) without repeating the rest; any other
+	// value replaces the generated one.
 	Config string
 	// DataDir reuses a data dir; empty means a new temporary one.
 	DataDir string
@@ -98,7 +103,11 @@ func Start(t testing.TB, o Options) *Daemon {
 	for _, name := range []string{"smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s"} {
 		cfg += fmt.Sprintf("  %s:\n    listen: \"\"\n", name)
 	}
-	if err := os.WriteFile(d.Config, []byte(mergeYAML(cfg, o.Config)), 0o600); err != nil {
+	merged, err := mergeYAML(cfg, o.Config)
+	if err != nil {
+		t.Fatalf("mailtest: Options.Config: %v", err)
+	}
+	if err := os.WriteFile(d.Config, merged, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	d.Cmd = exec.Command(Binary(t, "axd"), "--config", d.Config)
@@ -128,14 +137,32 @@ func Start(t testing.TB, o Options) *Daemon {
 	}
 }
 
-// mergeYAML appends extra top-level keys; keys in extra that the base
-// also has are the caller's to avoid (listeners may be overridden with
-// AXD_ variables instead).
-func mergeYAML(base, extra string) string {
-	if extra == "" {
-		return base
+// mergeYAML merges extra into base, maps key by key.
+func mergeYAML(base, extra string) ([]byte, error) {
+	var b, e map[string]any
+	if err := yaml.Unmarshal([]byte(base), &b); err != nil {
+		return nil, err
 	}
-	return base + "\n" + extra + "\n"
+	if err := yaml.Unmarshal([]byte(extra), &e); err != nil {
+		return nil, err
+	}
+	return yaml.Marshal(mergeMaps(b, e))
+}
+
+func mergeMaps(base, extra map[string]any) map[string]any {
+	if base == nil {
+		base = make(map[string]any)
+	}
+	for k, v := range extra {
+		bm, ok1 := base[k].(map[string]any)
+		em, ok2 := v.(map[string]any)
+		if ok1 && ok2 {
+			base[k] = mergeMaps(bm, em)
+		} else {
+			base[k] = v
+		}
+	}
+	return base
 }
 
 // cleanEnv is the environment without AXD_ variables of the test runner.
@@ -151,6 +178,27 @@ func cleanEnv() []string {
 
 // Client returns a control client for the daemon.
 func (d *Daemon) Client() *control.Client { return control.NewClient(d.Socket) }
+
+// Addr returns the address a listener is bound to (the port chosen for
+// 127.0.0.1:0), from GET /v1/listeners; the test fails if the listener
+// is not serving.
+func (d *Daemon) Addr(t testing.TB, listener string) string {
+	t.Helper()
+	ls, err := d.Client().Listeners(context.Background())
+	if err != nil {
+		t.Fatalf("mailtest: listeners: %v", err)
+	}
+	for _, l := range ls {
+		if l.Name == listener {
+			if l.State != control.ListenerServing || l.Addr == "" {
+				t.Fatalf("mailtest: listener %s is %s, not serving\n%s", listener, l.State, d.Log())
+			}
+			return l.Addr
+		}
+	}
+	t.Fatalf("mailtest: no listener %s", listener)
+	return ""
+}
 
 // Log returns what the daemon has logged so far.
 func (d *Daemon) Log() string { return d.log.String() }

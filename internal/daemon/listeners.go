@@ -1,0 +1,225 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/axmail/axmail/internal/config"
+	"github.com/axmail/axmail/internal/control"
+	"github.com/axmail/axmail/internal/listener"
+	"github.com/axmail/axmail/internal/smtpd"
+)
+
+// server is what a listener serves: smtpd's Server today, IMAP and POP3
+// servers later. It follows net/http's Server.
+type server interface {
+	Serve(net.Listener) error
+	Shutdown(ctx context.Context) error
+}
+
+// netListener is one configured listener and, when serving, what serves
+// it. The set is fixed at start: listeners change only on restart.
+type netListener struct {
+	name  string
+	cfg   config.Listener
+	state string
+	limit *sessionLimit // the service's shared cap
+
+	raw     net.Listener // bound socket
+	limited *limitedListener
+	l       *listener.Listener
+	srv     server
+}
+
+// newPenalties builds the penalty table every listener shares. The config
+// says 0 for "off" where the listener package says negative.
+func newPenalties(p config.Penalties, d *Daemon) *listener.Penalties {
+	off := func(v int) int {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	delay := time.Duration(p.AuthDelay)
+	if delay == 0 {
+		delay = -1
+	}
+	return listener.NewPenalties(listener.PenaltyOptions{
+		AuthDelay: delay, MaxAuthDelay: time.Duration(p.MaxAuthDelay),
+		BanAfterDrops: off(p.BanAfterDrops), BanWindow: time.Duration(p.BanWindow), BanDuration: time.Duration(p.BanDuration),
+		Logger: d.log.With("component", "penalties"),
+	})
+}
+
+// serverFor builds the server of one listener from its configuration:
+// the single place where a service's Options are made, so that new
+// services and options (submission, TLS) are wired here. It returns nil
+// for a listener whose service is not built yet.
+func (d *Daemon) serverFor(name string, lc config.Listener, cfg *config.Config) (server, error) {
+	switch lc.Service {
+	case "smtp", "lmtp":
+		if lc.TLS == "implicit" {
+			return nil, nil // a plaintext SMTP server on an implicit-TLS port would be wrong
+		}
+		mode := smtpd.ModeMX
+		if lc.Service == "lmtp" {
+			mode = smtpd.ModeLMTP
+		}
+		return smtpd.New(smtpd.Options{
+			Mode:           mode,
+			Hostname:       cfg.Hostname,
+			Store:          d.store,
+			Directory:      d.dir,
+			MaxMessageSize: int64(cfg.Limits.MaxMessageSize),
+			Logger:         d.log.With("component", "smtpd", "listener", name),
+		})
+	}
+	return nil, nil
+}
+
+// rejectFor returns the greeting-time refusal of a service.
+func rejectFor(service string) func(net.Conn, listener.Reason) {
+	switch service {
+	case "smtp", "submission", "lmtp":
+		return smtpReject
+	}
+	return nil
+}
+
+// openListeners binds every listener that has an address and a built
+// service, wrapping each socket in the service's shared cap and the
+// listener's rules. Any failure closes what it bound and names the key.
+func (d *Daemon) openListeners(cfg *config.Config) error {
+	d.penalties = newPenalties(cfg.Penalties, d)
+	limits := make(map[string]*sessionLimit)
+	names := make([]string, 0, len(cfg.Listeners))
+	for name := range cfg.Listeners {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		lc := cfg.Listeners[name]
+		if limits[lc.Service] == nil {
+			limits[lc.Service] = &sessionLimit{max: cfg.Services.Of(lc.Service).MaxSessions}
+		}
+		nl := &netListener{name: name, cfg: lc, state: control.ListenerDisabled, limit: limits[lc.Service]}
+		d.listeners = append(d.listeners, nl)
+		if lc.Listen == "" {
+			continue
+		}
+		srv, err := d.serverFor(name, lc, cfg)
+		if err != nil {
+			d.closeListeners()
+			return fmt.Errorf("listeners.%s: %w", name, err)
+		}
+		if srv == nil {
+			nl.state = control.ListenerUnavailable
+			d.log.Debug("listener configured; its service is not built yet", "listener", name, "service", lc.Service, "listen", lc.Listen, "tls", lc.TLS)
+			continue
+		}
+		if err := nl.open(srv, d); err != nil {
+			d.closeListeners()
+			return fmt.Errorf("listeners.%s.listen: %w", name, err)
+		}
+		nl.state = control.ListenerServing
+		if lc.TLS == "starttls" {
+			d.log.Debug("listener offers no STARTTLS yet", "listener", name)
+		}
+		d.log.Info("listening", "listener", name, "service", lc.Service, "addr", nl.raw.Addr().String())
+	}
+	return nil
+}
+
+// open binds the socket and stacks the service cap and the rules on it.
+func (nl *netListener) open(srv server, d *Daemon) error {
+	raw, err := net.Listen("tcp", nl.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	reject := rejectFor(nl.cfg.Service)
+	limited := newLimitedListener(raw, nl.limit, reject)
+	never := func(v int) int { // config: 0 never drops; listener: negative never
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	l, err := listener.New(limited, listener.Options{
+		Name:            nl.name,
+		Rules:           config.ListenerRules(nl.cfg.Rules),
+		MaxBadCommands:  never(nl.cfg.MaxBadCommands),
+		MaxAuthFailures: never(nl.cfg.MaxAuthFailures),
+		IdleTimeout:     time.Duration(nl.cfg.IdleTimeout),
+		SessionTimeout:  time.Duration(nl.cfg.SessionTimeout),
+		Penalties:       d.penalties,
+		Reject:          reject,
+		Logger:          d.log.With("component", "listener"),
+	})
+	if err != nil {
+		raw.Close()
+		return err
+	}
+	nl.raw, nl.limited, nl.l, nl.srv = raw, limited, l, srv
+	return nil
+}
+
+// serveListeners serves every open listener; an error other than the
+// server's closing is sent to errs without blocking.
+func (d *Daemon) serveListeners(wg *sync.WaitGroup, errs chan<- error) {
+	for _, nl := range d.listeners {
+		if nl.srv == nil {
+			continue
+		}
+		wg.Go(func() {
+			err := nl.srv.Serve(nl.l)
+			if err == nil || errors.Is(err, smtpd.ErrServerClosed) {
+				return
+			}
+			select {
+			case errs <- fmt.Errorf("listeners.%s: %w", nl.name, err):
+			default:
+			}
+		})
+	}
+}
+
+// shutdownListeners drains every server at once within ctx: SMTP
+// sessions waiting for a command are told 421, a message being stored
+// gets its reply first.
+func (d *Daemon) shutdownListeners(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, nl := range d.listeners {
+		if nl.srv == nil {
+			continue
+		}
+		wg.Go(func() {
+			if err := nl.srv.Shutdown(ctx); err != nil && !errors.Is(err, smtpd.ErrServerClosed) {
+				d.log.Warn("listener shutdown", "listener", nl.name, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+	d.closeListeners()
+}
+
+// closeListeners closes every bound socket; closing twice is harmless.
+func (d *Daemon) closeListeners() {
+	for _, nl := range d.listeners {
+		if nl.raw != nil {
+			_ = nl.raw.Close()
+		}
+	}
+}
+
+// listenersChanged reports whether a reload changed what only a restart
+// applies to the listeners.
+func listenersChanged(old, cfg *config.Config) bool {
+	return !reflect.DeepEqual(old.Listeners, cfg.Listeners) || old.Services != cfg.Services ||
+		old.Penalties != cfg.Penalties || old.TLS != cfg.TLS
+}

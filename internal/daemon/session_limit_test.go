@@ -1,0 +1,97 @@
+package daemon
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/axmail/axmail/internal/listener"
+)
+
+// Two listeners share one cap of 1 over real loopback sockets: while a
+// connection to the first is open, the second refuses at once with the
+// reject line; once it is closed, the second admits.
+func TestSessionLimitIsShared(t *testing.T) {
+	limit := &sessionLimit{max: 1}
+	var addrs []string
+	for range 2 {
+		raw, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := newLimitedListener(raw, limit, smtpReject)
+		t.Cleanup(func() { l.Close() })
+		addrs = append(addrs, raw.Addr().String())
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go func() { // a server that greets and holds until the client leaves
+					c.Write([]byte("220 ok\r\n"))
+					buf := make([]byte, 64)
+					for {
+						if _, err := c.Read(buf); err != nil {
+							c.Close()
+							return
+						}
+					}
+				}()
+			}
+		}()
+	}
+	greet := func(addr string) (net.Conn, string) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			t.Fatalf("greeting from %s: %v", addr, err)
+		}
+		return c, line
+	}
+	first, line := greet(addrs[0])
+	if !strings.HasPrefix(line, "220") {
+		t.Fatalf("first connection got %q", line)
+	}
+	second, line := greet(addrs[1])
+	second.Close()
+	if line != smtpRefusal(listener.ReasonBusy) {
+		t.Fatalf("second connection over the shared cap got %q", line)
+	}
+	first.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for limit.Active() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("active = %d after the client left, want 0", limit.Active())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	third, line := greet(addrs[1])
+	defer third.Close()
+	if !strings.HasPrefix(line, "220") {
+		t.Fatalf("connection after the first left got %q", line)
+	}
+	if limit.Active() != 1 {
+		t.Errorf("active = %d, want 1", limit.Active())
+	}
+}
+
+// An unlimited cap admits everything and still counts.
+func TestSessionLimitZeroIsUnlimited(t *testing.T) {
+	s := &sessionLimit{}
+	for range 1000 {
+		if !s.acquire() {
+			t.Fatal("a zero cap refused")
+		}
+	}
+	if s.Active() != 1000 {
+		t.Fatalf("active = %d", s.Active())
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/netip"
 	"net/textproto"
 	"strings"
 	"sync"
@@ -289,10 +290,7 @@ func (rc *rawConn) multi() string {
 		if l == ".\r\n" {
 			return b.String()
 		}
-		if strings.HasPrefix(l, ".") {
-			l = l[1:]
-		}
-		b.WriteString(l)
+		b.WriteString(strings.TrimPrefix(l, "."))
 	}
 }
 
@@ -314,12 +312,16 @@ func (rc *rawConn) login(account string) {
 	}
 }
 
-// closed reports whether the server has closed the connection.
+// closed reports whether the server has closed the connection: EOF, or
+// a reset when it closed with client input unread.
 func (rc *rawConn) closed() bool {
 	rc.t.Helper()
 	_ = rc.c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, err := rc.tp.R.ReadByte()
-	return errors.Is(err, io.EOF)
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 }
 
 func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
+
+func netipLoopback() netip.Addr { return netip.MustParseAddr("127.0.0.1") }

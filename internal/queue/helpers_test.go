@@ -46,6 +46,7 @@ func openQueue(t *testing.T, dir string, log io.Writer) *Queue {
 		if err != nil {
 			t.Fatalf("Open(%s): %v", dir, err)
 		}
+		t.Cleanup(func() { q.Close() }) // Close is idempotent
 		return q
 	}
 }

@@ -90,7 +90,15 @@ func (q *Queue) moveAside(name string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
-	if err := os.Rename(filepath.Join(q.dir, name), filepath.Join(dir, name)); err != nil {
+	// An earlier file of the same name stays: never overwrite evidence.
+	to := filepath.Join(dir, name)
+	for i := 1; ; i++ {
+		if _, err := os.Lstat(to); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		to = filepath.Join(dir, name+"."+strconv.Itoa(i))
+	}
+	if err := os.Rename(filepath.Join(q.dir, name), to); err != nil {
 		return fmt.Errorf("queue: move aside: %w", err)
 	}
 	return syncDir(dir)

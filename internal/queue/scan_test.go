@@ -144,4 +144,17 @@ func TestOpenDamagedFiles(t *testing.T) {
 	if q.Len() != len(good) || strings.Contains(log.String(), "corrupt") {
 		t.Errorf("second open: Len %d, log:\n%s", q.Len(), log.String())
 	}
+	// A damaged file under a name already in corrupt/ keeps both.
+	q.Close()
+	write(corrupt[0], []byte("damaged again"))
+	q = openQueue(t, dir, nil)
+	if q.Len() != len(good) {
+		t.Errorf("third open: Len %d, want %d", q.Len(), len(good))
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, corruptName, corrupt[0]+".1")); err != nil || string(b) != "damaged again" {
+		t.Errorf("second corrupt file of one name: %q, %v", b, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, corruptName, corrupt[0])); !bytes.Equal(b, before[corrupt[0]]) {
+		t.Errorf("first corrupt file overwritten")
+	}
 }

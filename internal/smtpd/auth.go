@@ -151,11 +151,22 @@ func (p *plainServer) Next(response []byte) ([]byte, bool, error) {
 		return []byte{}, false, nil // no initial response: ask for it
 	}
 	p.done = true
-	parts := bytes.Split(response, []byte{0})
-	if len(parts) != 3 || !validSASLField(parts[0]) || !validSASLField(parts[1]) || len(parts[1]) == 0 || len(parts[2]) > maxSASLField {
+	authzid, user, pass, ok := parsePlain(response)
+	if !ok {
 		return nil, false, replySASLMalformed
 	}
-	return nil, true, p.ss.login(string(parts[0]), string(parts[1]), parts[2])
+	return nil, true, p.ss.login(authzid, user, pass)
+}
+
+// parsePlain splits a PLAIN response, authzid NUL authcid NUL passwd
+// (RFC 4616 §2), each bounded, the names printable UTF-8, the user name
+// not empty.
+func parsePlain(response []byte) (authzid, user string, pass []byte, ok bool) {
+	parts := bytes.Split(response, []byte{0})
+	if len(parts) != 3 || !validSASLField(parts[0]) || !validSASLField(parts[1]) || len(parts[1]) == 0 || len(parts[2]) > maxSASLField {
+		return "", "", nil, false
+	}
+	return string(parts[0]), string(parts[1]), parts[2], true
 }
 
 // loginServer is the LOGIN mechanism (draft-murchison-sasl-login): user

@@ -254,7 +254,7 @@ func (ss *session) checkSender(from string) error {
 
 // admit reports whether an account can take a message of this
 // transaction: enabled for the service, the declared SIZE within its
-// limit and, in MX mode, room in its quota. LMTP checks the quota at
+// limit and, in MX and submission mode, room in its quota. LMTP checks the quota at
 // DATA, where it has a reply per recipient anyway.
 func (ss *session) admit(email string, eff directory.EffectiveSettings) error {
 	if !eff.Enabled || !eff.Services.Has(ss.service()) {
@@ -263,7 +263,7 @@ func (ss *session) admit(email string, eff directory.EffectiveSettings) error {
 	if ss.mail.Size > 0 && eff.MaxMessageSize > 0 && ss.mail.Size > eff.MaxMessageSize {
 		return fmt.Errorf("declared size %d over limit %d: %w", ss.mail.Size, eff.MaxMessageSize, store.ErrTooLarge)
 	}
-	if ss.srv.opts.Mode != ModeMX || (eff.QuotaBytes <= 0 && eff.QuotaMessages <= 0) {
+	if ss.srv.opts.Mode == ModeLMTP || (eff.QuotaBytes <= 0 && eff.QuotaMessages <= 0) {
 		return nil
 	}
 	u, err := ss.srv.opts.Store.Usage(email)

@@ -1,0 +1,166 @@
+package imapd
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/axmail/axmail/internal/listener"
+)
+
+// Limits of the Guard of a connection that did not come through a
+// listener.Listener (tests, a bare net.Listener): the listener's defaults.
+const (
+	fallbackMaxBadCommands  = 20
+	fallbackMaxAuthFailures = 3
+)
+
+const (
+	byeBadCommands  = "* BYE Too many bad commands\r\n"
+	byeAuthFailures = "* BYE Too many failed logins\r\n"
+)
+
+// watchConn sits between the client and imapserver and watches the replies
+// go by, since imapserver has no hook for them: each tagged BAD is a bad
+// command for the Guard, which may end the session; a tagged reply after
+// too many failed logins ends it too. It skips the bytes of literals (a
+// message body may hold a line that looks like a reply).
+//
+// Under STARTTLS it sits below the *tls.Conn and sees only ciphertext
+// after the handshake: it stops watching then (blind). With implicit TLS
+// the listener's *tls.Conn is below it and it sees everything.
+type watchConn struct {
+	net.Conn
+	guard *listener.Guard
+	lconn *listener.Conn // nil when the listener gave none
+
+	// closeAfter ends the session after the next tagged reply, with
+	// the BYE it holds.
+	closeAfter atomic.Pointer[string]
+	dropped    atomic.Bool
+
+	mu    sync.Mutex // serialises Write and the parser state
+	blind bool
+	head  []byte // the first bytes of the current reply line
+	tail  []byte // its last bytes, for a literal's {n}
+	skip  int64  // bytes of a literal still to pass
+}
+
+const (
+	watchHead = 48
+	watchTail = 24
+)
+
+func newWatchConn(c net.Conn) *watchConn {
+	w := &watchConn{Conn: c}
+	if lc, ok := listener.ConnOf(c); ok {
+		w.lconn, w.guard = lc, lc.Guard()
+	} else {
+		var ip netip.Addr
+		if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+			ip = a.AddrPort().Addr().Unmap()
+		}
+		w.guard = listener.NewGuard(ip, false, nil, fallbackMaxBadCommands, fallbackMaxAuthFailures)
+	}
+	return w
+}
+
+func (c *watchConn) Read(b []byte) (int, error) {
+	if c.dropped.Load() {
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *watchConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped.Load() {
+		return 0, net.ErrClosed
+	}
+	n, err := c.Conn.Write(b)
+	if err != nil || c.blind {
+		return n, err
+	}
+	for i := 0; i < n; i++ {
+		if c.skip > 0 {
+			k := min(c.skip, int64(n-i))
+			c.skip -= k
+			i += int(k) - 1
+			continue
+		}
+		ch := b[i]
+		if len(c.head) < watchHead {
+			c.head = append(c.head, ch)
+		}
+		c.tail = append(c.tail, ch)
+		if len(c.tail) > watchTail {
+			c.tail = c.tail[len(c.tail)-watchTail:]
+		}
+		if ch != '\n' {
+			continue
+		}
+		if bye := c.endLine(); bye != "" {
+			_, _ = c.Conn.Write([]byte(bye))
+			c.dropped.Store(true)
+			_ = c.Conn.Close()
+			return n, net.ErrClosed
+		}
+		if c.blind {
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+// endLine looks at a complete reply line and returns the BYE that must end
+// the session, if any.
+func (c *watchConn) endLine() string {
+	head, tail := c.head, c.tail
+	c.head, c.tail = c.head[:0], c.tail[:0]
+	if size, ok := literalSize(tail); ok {
+		c.skip = size
+	}
+	tag, rest, ok := bytes.Cut(head, []byte(" "))
+	if !ok || len(tag) == 0 || tag[0] == '*' || tag[0] == '+' {
+		return ""
+	}
+	// A tagged reply: the end of a command.
+	if bytes.HasPrefix(rest, []byte("OK Begin TLS negotiation now")) {
+		c.blind = true
+		return ""
+	}
+	if bye := c.closeAfter.Load(); bye != nil {
+		return *bye
+	}
+	if bytes.HasPrefix(rest, []byte("BAD ")) && c.guard.BadCommand() {
+		return byeBadCommands
+	}
+	return ""
+}
+
+// literalSize parses the "{n}\r\n" or "~{n+}\r\n" that ends a line
+// announcing a literal.
+func literalSize(tail []byte) (int64, bool) {
+	t := bytes.TrimSuffix(tail, []byte("\n"))
+	t = bytes.TrimSuffix(t, []byte("\r"))
+	if !bytes.HasSuffix(t, []byte("}")) {
+		return 0, false
+	}
+	open := bytes.LastIndexByte(t, '{')
+	if open < 0 {
+		return 0, false
+	}
+	num := bytes.TrimSuffix(t[open+1:len(t)-1], []byte("+"))
+	n, err := strconv.ParseInt(string(num), 10, 64)
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+// endAfterReply makes the next tagged reply the session's last.
+func (c *watchConn) endAfterReply(bye string) { c.closeAfter.Store(&bye) }

@@ -1,0 +1,77 @@
+// Package imapd is axmail's IMAP server (RFC 3501/9051 IMAP4rev1 with
+// IDLE, UIDPLUS, MOVE, UNSELECT, NAMESPACE, SPECIAL-USE, CREATE-SPECIAL-USE,
+// LIST-EXTENDED, LIST-STATUS, STATUS=SIZE, ESEARCH, CHILDREN, ENABLE,
+// LITERAL+, SASL-IR and APPENDLIMIT), a backend for go-imap v2's
+// imapserver: the library owns the wire protocol (parsing, literals,
+// STARTTLS, AUTHENTICATE PLAIN), this package supplies the Session over
+// internal/store and internal/directory. It holds no storage logic.
+//
+// # Login
+//
+// LOGIN and AUTHENTICATE PLAIN go to Options.Authenticate, then the
+// account must be enabled and allowed the "imap" service. Passwords are
+// accepted under TLS, from loopback (unless Options.LoopbackInsecure) or
+// with Options.InsecureAuth; elsewhere the client sees LOGINDISABLED until
+// STARTTLS. imapserver decides that per server, so Serve runs two
+// imapserver.Servers and hands each connection to the one that fits it.
+// A failed login feeds the connection's listener.Guard: its delay is
+// waited out before the reply, and past its limit the reply is followed by
+// BYE. Tagged BAD replies count as bad commands (conn.go watches the
+// replies, skipping literals; after STARTTLS it is blind). At the first
+// login of an account that has nothing but INBOX, Sent, Drafts, Trash,
+// Junk and Archive are created with their RFC 6154 attributes, subscribed.
+//
+// # Sequence numbers and UIDs
+//
+// A selected mailbox is a view (selected.go): the UIDs the client knows,
+// in order, and for each the MODSEQ of the flags it was last told. A
+// sequence number is an index into the view plus one. The view changes
+// only when the client is told: EXISTS appends new UIDs, EXPUNGE removes
+// one, and each EXPUNGE's number accounts for the ones before it. A
+// sequence number beyond the view is BAD; UIDs the view lacks are ignored.
+// EXPUNGE only removes messages the view holds.
+//
+// # Notifications
+//
+// SELECT opens a store.Watcher on the account before reading the mailbox,
+// so nothing committed in between is lost. Changes of the selected mailbox
+// (appends by SMTP, LMTP or another session, flag changes, expunges) wait
+// in the session until imapserver lets it speak: after each command (no
+// EXPUNGE after FETCH, STORE and SEARCH, RFC 9051 §7.5.1) and at once
+// during IDLE, which waits on the watcher's channel. The store publishes
+// after its commit, so a delivery reaches an IDLE client within
+// milliseconds. A flag change the session made itself is not repeated to
+// it (its MODSEQ is in the view). A watcher that overflowed makes the
+// session compare its view with the store's state (States) instead.
+//
+// # What is cached, what is streamed
+//
+// FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the index;
+// ENVELOPE, BODY and BODYSTRUCTURE from the summary the store caches per
+// message (internal/message), computed by streaming the message only if
+// none was cached. SELECT, STATUS and LIST read the index only. Body
+// sections (BODY[], HEADER, HEADER.FIELDS(.NOT), TEXT, MIME, part numbers,
+// partial ranges) are located by scanning header blocks and MIME
+// boundaries through a bounded buffer (sections.go) and then streamed from
+// the container with pread: a message is never held whole, except by
+// APPEND, which the store needs whole, bounded by APPENDLIMIT (the
+// account's message size limit, DefaultAppendLimit without one). SEARCH
+// reads headers or streams text parts only for the keys that need them.
+//
+// # Errors
+//
+// Store errors become replies in one place (errors.go): NONEXISTENT,
+// TRYCREATE, ALREADYEXISTS, OVERQUOTA, TOOBIG, CANNOT; anything else is
+// NO [UNAVAILABLE] with the detail in the log only. APPEND and COPY
+// replies follow the store's fsync.
+//
+// # Not supported
+//
+// go-imap v2.0.0-beta.8's imapserver has no hook for CONDSTORE (it parses
+// no UNCHANGEDSINCE or CHANGEDSINCE), QUOTA (no GETQUOTA command), ID or
+// BINARY through this backend: they are not advertised, and CONDSTORE and
+// BINARY items are refused with BAD. SEARCHRES ($) is not offered. A
+// non-synchronizing literal (LITERAL+) larger than APPENDLIMIT is refused
+// by imapserver, which then reads its bytes as commands; each fails as a
+// bad command.
+package imapd

@@ -1,0 +1,259 @@
+package imapd
+
+import (
+	"io"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/axmail/axmail/internal/message"
+	"github.com/axmail/axmail/internal/store"
+)
+
+// fetchChunk is how many messages one read of the index covers.
+const fetchChunk = 256
+
+// Fetch answers FETCH (RFC 9051 §6.4.5). Flags, dates and sizes come from
+// the index, ENVELOPE and BODYSTRUCTURE from the summary cached with each
+// message; body sections are located by scanning the message's header
+// blocks and boundaries and streamed from its container, never held
+// whole. A body section without PEEK sets \Seen first, and FLAGS then
+// comes with the response.
+func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	sel := ss.sel
+	if options.ModSeq || options.ChangedSince != 0 {
+		return errNoCondStore
+	}
+	if len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0 {
+		return errNoBinary
+	}
+	idx, err := sel.resolve(numSet)
+	if err != nil {
+		return err
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	seen := make(map[uint32]bool)
+	if !sel.readOnly && setsSeen(options) {
+		updated, _, err := ss.srv.opts.Store.StoreFlags(ss.ctx, sel.mb.ID, sel.uidsOf(idx), store.FlagsAdd, store.FlagSeen, nil, 0)
+		if err != nil {
+			return ss.fail("fetch", err)
+		}
+		for _, u := range updated {
+			seen[u.UID] = true
+		}
+	}
+	missing := false
+	for len(idx) > 0 {
+		chunk := idx[:min(fetchChunk, len(idx))]
+		idx = idx[len(chunk):]
+		infos, err := ss.infos(sel.uidsOf(chunk))
+		if err != nil {
+			return ss.fail("fetch", err)
+		}
+		for _, i := range chunk {
+			m := &sel.view[i]
+			info, ok := infos[m.uid]
+			if !ok {
+				missing = true // expunged by another session, not yet told
+				continue
+			}
+			if info.ModSeq > m.modSeq && (options.Flags || seen[m.uid]) {
+				m.modSeq = info.ModSeq // the client is told the flags now
+			}
+			if err := ss.fetchOne(w, uint32(i+1), info, options, seen[m.uid]); err != nil {
+				return err
+			}
+		}
+	}
+	if missing {
+		return &imap.Error{Type: imap.StatusResponseTypeOK, Code: codeExpungeIssued, Text: "Some messages were expunged meanwhile"}
+	}
+	return nil
+}
+
+func setsSeen(o *imap.FetchOptions) bool {
+	for _, s := range o.BodySection {
+		if !s.Peek {
+			return true
+		}
+	}
+	return false
+}
+
+// infos reads what the index knows of the given UIDs (ascending): one
+// range scan when they are dense, else one lookup each.
+func (ss *session) infos(uids []uint32) (map[uint32]store.MessageInfo, error) {
+	out := make(map[uint32]store.MessageInfo, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
+	first, last := uids[0], uids[len(uids)-1]
+	if int64(last-first) < 4*int64(len(uids)) {
+		want := make(map[uint32]bool, len(uids))
+		for _, u := range uids {
+			want[u] = true
+		}
+		err := ss.srv.opts.Store.Messages(ss.sel.mb.ID, first, last, func(mi store.MessageInfo) error {
+			if want[mi.UID] {
+				out[mi.UID] = mi
+			}
+			return nil
+		})
+		return out, err
+	}
+	for _, u := range uids {
+		mi, err := ss.srv.opts.Store.Message(ss.sel.mb.ID, u)
+		if err == nil {
+			out[u] = mi
+		} else if reply, _ := replyFor(err); reply.Code != codeExpungeIssued {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// preparedSection is a body section ready to write: its segments after
+// the partial range, and their length.
+type preparedSection struct {
+	item *imap.FetchItemBodySection
+	segs []segment
+	size int64
+}
+
+// fetchOne writes the FETCH response of one message. Everything that may
+// fail is done before the response starts, so that an error never leaves
+// half a response on the wire.
+func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.MessageInfo, o *imap.FetchOptions, seenSet bool) error {
+	var sum *message.Summary
+	if o.Envelope || o.BodyStructure != nil {
+		var err error
+		if sum, err = ss.summary(info.GUID); err != nil {
+			return ss.fail("fetch", err)
+		}
+	}
+	var mr *store.MessageReader
+	var sections []preparedSection
+	if len(o.BodySection) > 0 {
+		var err error
+		if mr, err = ss.srv.opts.Store.OpenMessage(info.GUID); err != nil {
+			return ss.fail("fetch", err)
+		}
+		defer mr.Close()
+		for _, item := range o.BodySection {
+			segs, err := sectionPlan(mr, mr.Size(), item)
+			if err != nil {
+				return ss.fail("fetch", err)
+			}
+			segs, size := applyPartial(segs, item.Partial)
+			sections = append(sections, preparedSection{item, segs, size})
+		}
+	}
+
+	rw := w.CreateMessage(seq)
+	if o.UID {
+		rw.WriteUID(imap.UID(info.UID))
+	}
+	if o.Flags || seenSet {
+		rw.WriteFlags(imapFlags(info.Flags, info.Keywords))
+	}
+	if o.InternalDate {
+		rw.WriteInternalDate(info.InternalDate)
+	}
+	if o.RFC822Size {
+		rw.WriteRFC822Size(info.Size)
+	}
+	if o.Envelope {
+		rw.WriteEnvelope(sum.Envelope)
+	}
+	if o.BodyStructure != nil {
+		rw.WriteBodyStructure(sum.BodyStructure)
+	}
+	for _, s := range sections {
+		lw := rw.WriteBodySection(s.item, s.size)
+		if err := ss.writeSegments(lw, mr, s); err != nil {
+			lw.Close()
+			rw.Close()
+			return err
+		}
+		if err := lw.Close(); err != nil {
+			rw.Close()
+			return err
+		}
+	}
+	return rw.Close()
+}
+
+// writeSegments streams a section from the container. A read failure
+// after the literal's size was announced is padded with spaces, so the
+// framing of the session survives, and logged.
+func (ss *session) writeSegments(lw io.Writer, mr *store.MessageReader, s preparedSection) error {
+	cw := &countWriter{w: lw}
+	for _, seg := range s.segs {
+		var err error
+		if seg.data != nil {
+			_, err = cw.Write(seg.data)
+		} else {
+			_, err = io.Copy(cw, io.NewSectionReader(mr, seg.off, seg.n))
+		}
+		if err != nil {
+			if cw.err != nil {
+				return cw.err // the client is gone
+			}
+			ss.log.Error("fetch: message unreadable", "err", err)
+			_, werr := io.Copy(lw, io.LimitReader(spaces{}, s.size-cw.n))
+			return werr
+		}
+	}
+	return nil
+}
+
+// countWriter counts what reaches the client and keeps its write error,
+// to tell it from a read error of the message.
+type countWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if err != nil {
+		c.err = err
+	}
+	return n, err
+}
+
+type spaces struct{}
+
+func (spaces) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
+}
+
+// summary returns a message's ENVELOPE and BODYSTRUCTURE: the cached
+// summary, or one computed now by streaming the message when the store
+// has none.
+func (ss *session) summary(g store.GUID) (*message.Summary, error) {
+	b, err := ss.srv.opts.Store.Summary(g)
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		if s, err := message.UnmarshalSummary(b); err == nil {
+			return s, nil
+		}
+		ss.log.Warn("fetch: cached summary unreadable", "guid", g.String())
+	}
+	r, err := ss.srv.opts.Store.OpenMessage(g)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return message.Summarize(r)
+}
+

@@ -1,0 +1,191 @@
+package imapd
+
+import (
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/axmail/axmail/internal/store"
+)
+
+func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	sel := ss.sel
+	if options != nil && options.UnchangedSince != 0 {
+		return errNoCondStore
+	}
+	idx, err := sel.resolve(numSet)
+	if err != nil {
+		return err
+	}
+	if sel.readOnly {
+		return errReadOnly
+	}
+	bits, keywords, err := storeFlags(flags.Flags)
+	if err != nil {
+		return err
+	}
+	var op store.FlagOp
+	switch flags.Op {
+	case imap.StoreFlagsAdd:
+		op = store.FlagsAdd
+	case imap.StoreFlagsDel:
+		op = store.FlagsRemove
+	default:
+		op = store.FlagsSet
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	uids := sel.uidsOf(idx)
+	updated, _, err := ss.srv.opts.Store.StoreFlags(ss.ctx, sel.mb.ID, uids, op, bits, keywords, 0)
+	if err != nil {
+		return ss.fail("store", err)
+	}
+	_, isUID := numSet.(imap.UIDSet)
+	changed := make(map[uint32]store.FlagUpdate, len(updated))
+	for _, u := range updated {
+		changed[u.UID] = u
+	}
+	for _, i := range idx {
+		m := &sel.view[i]
+		u, ok := changed[m.uid]
+		if ok && u.ModSeq > m.modSeq {
+			m.modSeq = u.ModSeq
+		}
+		if flags.Silent {
+			continue
+		}
+		if !ok {
+			// Unchanged (or expunged meanwhile): the client still gets
+			// the flags it asked about (RFC 9051 §6.4.6).
+			info, err := ss.srv.opts.Store.Message(sel.mb.ID, m.uid)
+			if err != nil {
+				continue
+			}
+			u = store.FlagUpdate{UID: m.uid, Flags: info.Flags, Keywords: info.Keywords, ModSeq: info.ModSeq}
+		}
+		rw := w.CreateMessage(uint32(i + 1))
+		if isUID {
+			rw.WriteUID(imap.UID(m.uid))
+		}
+		rw.WriteFlags(imapFlags(u.Flags, u.Keywords))
+		if err := rw.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ss *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
+	sel := ss.sel
+	if sel.readOnly {
+		return errReadOnly
+	}
+	var set imap.NumSet = imap.UIDSet{{Start: 1, Stop: 0}}
+	if uids != nil {
+		set = *uids
+	}
+	idx, err := sel.resolve(set)
+	if err != nil {
+		return err
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	// Only messages the client knows: one it has not heard of yet cannot
+	// be reported with a sequence number.
+	removed, err := ss.srv.opts.Store.Expunge(ss.ctx, sel.mb.ID, sel.uidsOf(idx))
+	if err != nil {
+		return ss.fail("expunge", err)
+	}
+	return ss.forget(removed, w.WriteExpunge)
+}
+
+// forget removes the UIDs this session removed from the view, telling the
+// client.
+func (ss *session) forget(removed []uint32, write func(uint32) error) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	gone := make(map[uint32]bool, len(removed))
+	for _, uid := range removed {
+		gone[uid] = true
+		delete(ss.sel.expunged, uid)
+		delete(ss.sel.flags, uid)
+	}
+	return ss.removeFromView(gone, write)
+}
+
+func (ss *session) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	return ss.copyOrMove(nil, numSet, dest)
+}
+
+func (ss *session) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	_, err := ss.copyOrMove(w, numSet, dest)
+	return err
+}
+
+// copyOrMove is COPY (w nil) or MOVE (RFC 6851).
+func (ss *session) copyOrMove(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) (*imap.CopyData, error) {
+	sel := ss.sel
+	idx, err := sel.resolve(numSet)
+	if err != nil {
+		return nil, err
+	}
+	name, err := mailboxName(dest)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := ss.srv.opts.Store.GetMailbox(ss.account, name)
+	if err != nil {
+		if reply, _ := replyFor(err); reply == errNoMailbox {
+			return nil, errTryCreate
+		}
+		return nil, ss.fail("copy", err)
+	}
+	if w != nil && sel.readOnly {
+		return nil, errReadOnly
+	}
+	if len(idx) == 0 {
+		if w != nil {
+			return nil, w.WriteCopyData(&imap.CopyData{UIDValidity: dst.UIDValidity})
+		}
+		return &imap.CopyData{UIDValidity: dst.UIDValidity}, nil
+	}
+	uids := sel.uidsOf(idx)
+	var pairs []store.UIDPair
+	if w == nil {
+		pairs, err = ss.srv.opts.Store.Copy(ss.ctx, sel.mb.ID, uids, dst.ID, ss.quota())
+	} else {
+		pairs, err = ss.srv.opts.Store.Move(ss.ctx, sel.mb.ID, uids, dst.ID)
+	}
+	if err != nil {
+		return nil, ss.fail("copy", err)
+	}
+	data := &imap.CopyData{UIDValidity: dst.UIDValidity}
+	for _, p := range pairs {
+		data.SourceUIDs.AddNum(imap.UID(p.Src))
+		data.DestUIDs.AddNum(imap.UID(p.Dst))
+	}
+	if w == nil {
+		return data, nil
+	}
+	if err := w.WriteCopyData(data); err != nil {
+		return nil, err
+	}
+	moved := make([]uint32, len(pairs))
+	for i, p := range pairs {
+		moved[i] = p.Src
+	}
+	// A move onto the selected mailbox itself gives new UIDs, which the
+	// watcher brings like any other arrival.
+	return nil, ss.forget(moved, w.WriteExpunge)
+}
+
+// quota is the account's quota as the store checks it, read afresh so
+// that an administrator's change applies to open sessions.
+func (ss *session) quota() store.Quota {
+	if eff, err := ss.srv.opts.Directory.Effective(ss.account); err == nil {
+		ss.eff = eff
+	}
+	return store.Quota{Bytes: ss.eff.QuotaBytes, Messages: ss.eff.QuotaMessages}
+}

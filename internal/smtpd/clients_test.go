@@ -121,46 +121,63 @@ func TestSwaks(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	sub := newEnv(t, Options{Mode: ModeSubmission, LoopbackInsecure: true}, withAuth(), withTLS(), withQueue())
+	// Each run is its own subtest: swaks starts slowly (perl), so they
+	// run side by side.
 	for _, mech := range []string{"PLAIN", "LOGIN"} {
-		out, err := run(sub.addr, "--tls", "--pipeline", "--auth", mech, "--auth-user", alice, "--auth-password", password,
-			"--from", alice, "--to", bob+",friend@remote.test", "--header", "Subject: swaks "+mech)
-		if err != nil {
-			t.Fatalf("swaks %s: %v\n%s", mech, err, out)
+		t.Run("submission "+mech, func(t *testing.T) {
+			t.Parallel()
+			sub := newEnv(t, Options{Mode: ModeSubmission, LoopbackInsecure: true}, withAuth(), withTLS(), withQueue())
+			out, err := run(sub.addr, "--tls", "--pipeline", "--auth", mech, "--auth-user", alice, "--auth-password", password,
+				"--from", alice, "--to", bob+",friend@remote.test", "--header", "Subject: swaks "+mech)
+			if err != nil {
+				t.Fatalf("swaks: %v\n%s", err, out)
+			}
+			if n := len(sub.inbox(bob)); n != 1 {
+				t.Errorf("bob holds %d messages, want 1", n)
+			}
+			if n := len(sub.q.List()); n != 1 {
+				t.Errorf("queue holds %d messages, want 1", n)
+			}
+		})
+	}
+	t.Run("no AUTH in clear", func(t *testing.T) {
+		t.Parallel()
+		sub := newEnv(t, Options{Mode: ModeSubmission, LoopbackInsecure: true}, withAuth(), withTLS())
+		out, err := run(sub.addr, "--auth", "PLAIN", "--auth-user", alice, "--auth-password", password, "--from", alice, "--to", bob)
+		if err == nil || !strings.Contains(out, "Host did not advertise authentication") {
+			t.Errorf("swaks AUTH in clear: err %v\n%s", err, out)
 		}
-	}
-	if n := len(sub.inbox(bob)); n != 2 {
-		t.Errorf("bob holds %d messages, want 2", n)
-	}
-	if n := len(sub.q.List()); n != 2 {
-		t.Errorf("queue holds %d messages, want 2", n)
-	}
-	// Without TLS (loopback not trusted here) AUTH is not offered.
-	out, err := run(sub.addr, "--auth", "PLAIN", "--auth-user", alice, "--auth-password", password, "--from", alice, "--to", bob)
-	if err == nil || !strings.Contains(out, "Host did not advertise authentication") {
-		t.Errorf("swaks AUTH in clear: err %v\n%s", err, out)
-	}
-
-	impl := newEnv(t, Options{Mode: ModeSubmission, LoopbackInsecure: true}, withAuth(), withImplicitTLS())
-	if out, err := run(impl.addr, "--tls-on-connect", "--auth", "LOGIN", "--auth-user", bob, "--auth-password", password, "--from", bob, "--to", alice); err != nil {
-		t.Fatalf("swaks implicit TLS: %v\n%s", err, out)
-	}
-	if n := len(impl.inbox(alice)); n != 1 {
-		t.Errorf("implicit TLS: alice holds %d messages, want 1", n)
-	}
-
-	mx := newEnv(t, Options{})
-	out, err = run(mx.addr, "--from", "a@remote.test", "--to", "victim@remote.test")
-	if err == nil || !strings.Contains(out, "550 5.7.1") {
-		t.Errorf("swaks relay attempt: err %v\n%s", err, out)
-	}
-	if out, err := run(mx.addr, "--from", "a@remote.test", "--to", "carol@catch.test", "--pipeline", "--body", "caf\xc3\xa9"); err != nil {
-		t.Errorf("swaks MX delivery: %v\n%s", err, out)
-	}
-
-	lmtp := newEnv(t, Options{Mode: ModeLMTP})
-	out, err = run(lmtp.addr, "--protocol", "LMTP", "--from", "a@remote.test", "--to", alice+","+full+",nobody@example.org")
-	if !strings.Contains(out, "550 5.1.1") || !strings.Contains(out, "250 2.0.0 <"+alice+">") {
-		t.Errorf("swaks LMTP: err %v\n%s", err, out)
-	}
+	})
+	t.Run("implicit TLS", func(t *testing.T) {
+		t.Parallel()
+		impl := newEnv(t, Options{Mode: ModeSubmission, LoopbackInsecure: true}, withAuth(), withImplicitTLS())
+		if out, err := run(impl.addr, "--tls-on-connect", "--auth", "LOGIN", "--auth-user", bob, "--auth-password", password, "--from", bob, "--to", alice); err != nil {
+			t.Fatalf("swaks implicit TLS: %v\n%s", err, out)
+		}
+		if n := len(impl.inbox(alice)); n != 1 {
+			t.Errorf("alice holds %d messages, want 1", n)
+		}
+	})
+	t.Run("MX", func(t *testing.T) {
+		t.Parallel()
+		mx := newEnv(t, Options{})
+		out, err := run(mx.addr, "--from", "a@remote.test", "--to", "victim@remote.test")
+		if err == nil || !strings.Contains(out, "550 5.7.1") {
+			t.Errorf("swaks relay attempt: err %v\n%s", err, out)
+		}
+		if out, err := run(mx.addr, "--from", "a@remote.test", "--to", "carol@catch.test", "--pipeline", "--body", "caf\xc3\xa9"); err != nil {
+			t.Errorf("swaks MX delivery: %v\n%s", err, out)
+		}
+		if got := mx.inbox(carol); len(got) != 1 || !strings.Contains(string(got[0].body), "caf\xc3\xa9") {
+			t.Errorf("carol's inbox: %d messages, want one with the 8-bit body", len(got))
+		}
+	})
+	t.Run("LMTP", func(t *testing.T) {
+		t.Parallel()
+		lmtp := newEnv(t, Options{Mode: ModeLMTP})
+		out, err := run(lmtp.addr, "--protocol", "LMTP", "--from", "a@remote.test", "--to", alice+","+full+",nobody@example.org")
+		if !strings.Contains(out, "550 5.1.1") || !strings.Contains(out, "250 2.0.0 <"+alice+">") {
+			t.Errorf("swaks LMTP: err %v\n%s", err, out)
+		}
+	})
 }

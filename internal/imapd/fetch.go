@@ -256,4 +256,3 @@ func (ss *session) summary(g store.GUID) (*message.Summary, error) {
 	defer r.Close()
 	return message.Summarize(r)
 }
-

@@ -172,8 +172,8 @@ func (ss *session) List(w *imapserver.ListWriter, ref string, patterns []string,
 		return ss.fail("list", err)
 	}
 	byName := make(map[string]*store.Mailbox, len(mbs))
-	children := make(map[string]bool)     // name has children
-	subChildren := make(map[string]bool)  // name has subscribed children
+	children := make(map[string]bool)    // name has children
+	subChildren := make(map[string]bool) // name has subscribed children
 	var names []string
 	for i := range mbs {
 		mb := &mbs[i]

@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/emersion/go-imap/v2"
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
-	"github.com/emersion/go-imap/v2"
 )
 
 // Bounds on what locating a body section reads into memory: a header

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -176,5 +177,74 @@ func TestCheckRemote(t *testing.T) {
 		if err := checkRemote(tc.addr); (err == nil) != tc.ok {
 			t.Errorf("checkRemote(%q) = %v, want ok %v", tc.addr, err, tc.ok)
 		}
+	}
+}
+
+// Submission with pipelined BDAT chunks and an SMTPUTF8 recipient: the
+// message reaches the local account and the queue byte for byte.
+func TestSubmissionBDATPipelined(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Mode: ModeSubmission}, withAuth(), withQueue())
+	rc := e.dialRaw()
+	rc.cmd("EHLO client.test\r\n")
+	if got := rc.authPlain(alice, password); !strings.HasPrefix(got, "235 ") {
+		t.Fatalf("AUTH = %q", got)
+	}
+	part1 := "Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n"
+	part2 := "d\xc3\xa9j\xc3\xa0\r\n.\r\nvu\r\n"
+	rc.write("MAIL FROM:<" + alice + "> SMTPUTF8 BODY=8BITMIME\r\nRCPT TO:<" + bob + ">\r\nRCPT TO:<j\xc3\xb6rg@b\xc3\xbccher.example>\r\n" +
+		"BDAT " + strconv.Itoa(len(part1)) + "\r\n" + part1 + "BDAT " + strconv.Itoa(len(part2)) + " LAST\r\n" + part2)
+	for i, want := range []string{"250 ", "250 ", "250 ", "250 ", "250 "} {
+		if got := rc.reply(); !strings.HasPrefix(got, want) {
+			t.Fatalf("pipelined reply %d = %q, want %q", i, got, want)
+		}
+	}
+	msgs := e.inbox(bob)
+	if len(msgs) != 1 || !bytes.HasSuffix(msgs[0].body, []byte(part1+part2)) || !bytes.Contains(msgs[0].body, []byte("with UTF8SMTPA")) {
+		t.Fatalf("bob's inbox: %d messages, want the message with UTF8SMTPA", len(msgs))
+	}
+	q := e.q.List()
+	if len(q) != 1 || q[0].Envelope.Recipients[0].Address != "j\u00f6rg@b\u00fccher.example" {
+		t.Fatalf("queue = %+v", q)
+	}
+	body, err := e.q.Body(q[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(body)
+	body.Close()
+	if !bytes.HasSuffix(b, []byte(part1+part2)) {
+		t.Errorf("queued body ends %q", b[max(0, len(b)-40):])
+	}
+}
+
+// LMTP with a queue: an alias with a remote target is accepted and its
+// remote part queued, each recipient with its own reply.
+func TestLMTPRemoteAliasQueued(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Mode: ModeLMTP}, withQueue())
+	rc := e.dialRaw()
+	rc.cmd("LHLO mta.example.org\r\n")
+	rc.cmd("MAIL FROM:<a@remote.test>\r\n")
+	for _, r := range []string{"mixed@example.org", bob} {
+		if got := rc.cmd("RCPT TO:<" + r + ">\r\n"); !strings.HasPrefix(got, "250") {
+			t.Fatalf("RCPT %s = %q", r, got)
+		}
+	}
+	if got := rc.cmd("RCPT TO:<victim@remote.test>\r\n"); !strings.HasPrefix(got, "550 5.7.1") {
+		t.Errorf("LMTP relay attempt = %q, want 550 5.7.1", got)
+	}
+	rc.cmd("DATA\r\n")
+	rc.write("Subject: l\r\n\r\nx\r\n.\r\n")
+	for _, r := range []string{"mixed@example.org", bob} {
+		if got := rc.reply(); !strings.HasPrefix(got, "250") || !strings.Contains(got, r) {
+			t.Errorf("reply for %s = %q", r, got)
+		}
+	}
+	if q := e.q.List(); len(q) != 1 || q[0].Envelope.Recipients[0].Address != "someone@remote.test" {
+		t.Errorf("queue = %+v, want someone@remote.test", q)
+	}
+	if len(e.inbox(alice)) != 1 || len(e.inbox(bob)) != 1 {
+		t.Error("local copies missing")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,9 @@ func TestNewValidates(t *testing.T) {
 		{"negative recipients", Options{Store: st, Directory: dir, MaxRecipients: -1}, "negative"},
 		{"negative size", Options{Store: st, Directory: dir, MaxMessageSize: -1}, "negative"},
 		{"header-breaking hostname", Options{Store: st, Directory: dir, Hostname: "mx\r\nX: y"}, "not a domain"},
+		{"submission without Authenticate", Options{Store: st, Directory: dir, Mode: ModeSubmission}, "needs Authenticate"},
+		{"submission", Options{Store: st, Directory: dir, Mode: ModeSubmission, Authenticate: func(context.Context, string, []byte) (string, error) { return "", nil }}, ""},
+		{"invalid relay network", Options{Store: st, Directory: dir, RelayNetworks: []netip.Prefix{{}}}, "relay network"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

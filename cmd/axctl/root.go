@@ -49,7 +49,7 @@ bulk import. The socket is found through --socket, or the configuration
 	f.BoolVar(&g.json, "json", false, "print JSON instead of tables")
 	f.BoolVarP(&g.quiet, "quiet", "q", false, "no progress bars")
 	cmd.AddCommand(newStatusCmd(g), newCompactCmd(g), newCheckCmd(g), newDomainCmd(g), newAccountCmd(g),
-		newAliasCmd(g), newSettingsCmd(g), newExportCmd(g), newImportCmd(g))
+		newAliasCmd(g), newSettingsCmd(g), newExportCmd(g), newImportCmd(g), newListenerCmd(g), newBanCmd(g))
 	cmd.AddCommand(newQueueCmd(g))
 	return cmd
 }

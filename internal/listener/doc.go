@@ -51,7 +51,9 @@
 // # What this package does not do
 //
 // It speaks no protocol (the Reject callback and the protocol layer write
-// every reply), does no TLS, sleeps for no one (the protocol waits out an
-// AUTH delay with its context), and keeps no state on disk: counters,
-// penalties and bans are lost on restart.
+// every reply), does no TLS handshake, sleeps for no one (the protocol
+// waits out an AUTH delay with its context), and keeps no state on disk:
+// counters, penalties and bans are lost on restart. The one file it
+// writes is the self-signed certificate LoadOrCreateCertificate generates
+// once under <data_dir>/tls when none is configured.
 package listener

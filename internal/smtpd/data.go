@@ -168,6 +168,9 @@ func (m *message) largestAttachment() (axmessage.Attachment, bool) {
 // is read up to the largest limit of its accounts and each account too
 // small for it, or over quota, refuses it alone.
 func (ss *session) LMTPData(r io.Reader, status smtp.StatusCollector) error {
+	if ss.dropped() {
+		return replyTooManyErrors
+	}
 	accts := ss.accounts()
 	m, err := ss.read(r, ss.readLimit(accts, false))
 	if err != nil {

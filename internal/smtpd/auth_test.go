@@ -120,29 +120,35 @@ func TestAuthRefusals(t *testing.T) {
 }
 
 // A failed AUTH is answered after the Guard's delay; past the limit the
-// session ends with 421.
+// session ends with 421, in clear (loopback) and after STARTTLS, where
+// the connection wrapper sees only ciphertext.
 func TestAuthDelayAndDrop(t *testing.T) {
 	t.Parallel()
 	const delay = 300 * time.Millisecond
-	e := newEnv(t, Options{Mode: ModeSubmission}, withAuth(),
-		withListener(listener.Options{MaxAuthFailures: 3, Penalties: listener.NewPenalties(listener.PenaltyOptions{AuthDelay: delay, MaxAuthDelay: delay})}))
-	rc := e.dialRaw()
-	rc.cmd("EHLO client.test\r\n")
-	start := time.Now()
-	if got := rc.authPlain(alice, "wrong1"); !strings.HasPrefix(got, "535 5.7.8") {
-		t.Fatalf("AUTH = %q, want 535 5.7.8", got)
-	}
-	if d := time.Since(start); d < delay {
-		t.Errorf("failed AUTH answered after %v, want at least %v", d, delay)
-	}
-	if got := rc.authLogin(alice, "wrong2"); !strings.HasPrefix(got, "535 5.7.8") {
-		t.Fatalf("AUTH LOGIN = %q, want 535 5.7.8", got)
-	}
-	if got := rc.authPlain(alice, "wrong3"); got != "421 4.7.0 Too many errors, closing connection" {
-		t.Fatalf("third failed AUTH = %q, want the 421", got)
-	}
-	if !rc.closed() {
-		t.Error("connection still open after the 421")
+	for _, starttls := range []bool{false, true} {
+		e := newEnv(t, Options{Mode: ModeSubmission}, withAuth(), withTLS(),
+			withListener(listener.Options{MaxAuthFailures: 3, Penalties: listener.NewPenalties(listener.PenaltyOptions{AuthDelay: delay, MaxAuthDelay: delay})}))
+		rc := e.dialRaw()
+		rc.cmd("EHLO client.test\r\n")
+		if starttls {
+			rc.startTLS(e.tls)
+		}
+		start := time.Now()
+		if got := rc.authPlain(alice, "wrong1"); !strings.HasPrefix(got, "535 5.7.8") {
+			t.Fatalf("tls %v: AUTH = %q, want 535 5.7.8", starttls, got)
+		}
+		if d := time.Since(start); d < delay {
+			t.Errorf("tls %v: failed AUTH answered after %v, want at least %v", starttls, d, delay)
+		}
+		if got := rc.authLogin(alice, "wrong2"); !strings.HasPrefix(got, "535 5.7.8") {
+			t.Fatalf("tls %v: AUTH LOGIN = %q, want 535 5.7.8", starttls, got)
+		}
+		if got := rc.authPlain(alice, "wrong3"); got != "421 4.7.0 Too many errors, closing connection" {
+			t.Fatalf("tls %v: third failed AUTH = %q, want the 421", starttls, got)
+		}
+		if !rc.closed() {
+			t.Errorf("tls %v: connection still open after the 421", starttls)
+		}
 	}
 }
 

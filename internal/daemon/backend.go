@@ -25,6 +25,11 @@ func (b *backend) Status(ctx context.Context) (control.Status, error) {
 			st.Listeners[name] = l.Service + " " + l.Listen
 		}
 	}
+	for _, nl := range d.listeners {
+		if nl.raw != nil { // the bound address: the port chosen for :0
+			st.Listeners[nl.name] = nl.cfg.Service + " " + nl.raw.Addr().String()
+		}
+	}
 	if d.dir != nil {
 		st.Domains, st.Accounts, _ = d.dir.Counts()
 	}

@@ -147,6 +147,10 @@ listeners:
 			t.Errorf("no listening line for %s in the log:\n%s", name, d.Log())
 		}
 	}
+	st, err := d.Client().Status(context.Background())
+	if err != nil || st.Listeners["smtp"] != "smtp "+d.Addr(t, "smtp") {
+		t.Errorf("status listeners = %v, %v; want smtp at its bound address", st.Listeners, err)
+	}
 	var mx struct {
 		Refused map[string]int
 		Relay   any
@@ -313,5 +317,19 @@ func TestBindFailureNamesKey(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "data", "control.sock")); !os.IsNotExist(err) {
 		t.Errorf("control socket left behind: %v", err)
+	}
+}
+
+// axd config check refuses a bad rule, naming the rule's key, exit 78.
+func TestConfigCheckNamesRuleKey(t *testing.T) {
+	t.Parallel()
+	cfg := filepath.Join(t.TempDir(), "axd.yaml")
+	body := "listeners:\n  smtp:\n    rules:\n      - {match: '*', action: limit}\n      - {match: 192.0.2.0/33, action: deny}\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := mailtest.Run(t, "", "axd", "config", "check", "--config", cfg)
+	if code != 78 || !strings.Contains(errOut, "listeners.smtp.rules[1].match") {
+		t.Fatalf("config check = %d, %q; want 78 naming listeners.smtp.rules[1].match", code, errOut)
 	}
 }

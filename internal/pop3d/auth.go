@@ -175,7 +175,7 @@ func (ss *session) login(user string, password []byte) bool {
 	} else {
 		ss.idle = eff.IdleTimeout
 		if eff.ActivityTimeout > 0 {
-			ss.sessionEnd = ss.start.Add(eff.ActivityTimeout)
+			ss.sessionEnd = ss.accepted.Add(eff.ActivityTimeout)
 		}
 	}
 	ss.log.Info("logged in", "messages", len(md.msgs))

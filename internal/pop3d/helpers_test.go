@@ -60,6 +60,7 @@ const (
 	erin  = "erin@example.org"  // IMAP only
 	ivan  = "ivan@example.org"  // idle timeout 300ms
 	empty = "empty@example.org" // no INBOX in the store
+	frank = "frank@example.org" // activity timeout 500ms
 )
 
 func password(account string) string {
@@ -171,6 +172,7 @@ func (e *testEnv) fixture() *auth.Login {
 		{Email: erin, Settings: directory.Settings{Services: ptr(directory.ServiceIMAP)}},
 		{Email: ivan, Settings: directory.Settings{IdleTimeout: ptr(300 * time.Millisecond)}},
 		{Email: empty},
+		{Email: frank, Settings: directory.Settings{ActivityTimeout: ptr(500 * time.Millisecond)}},
 	} {
 		hash, err := h.Hash([]byte(password(a.Email)))
 		must("Hash", err)

@@ -142,6 +142,37 @@ func TestIdleTimeout(t *testing.T) {
 	})
 }
 
+// TestActivityTimeout: the account's activity timeout ends a session
+// however busy the client is, applied by the listener.Conn or, without
+// one, by the session itself.
+func TestActivityTimeout(t *testing.T) {
+	t.Parallel()
+	for name, lo := range map[string]*listener.Options{"own": nil, "listener": {}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOptions{listener: lo})
+			rc := e.dialRaw()
+			rc.login(frank)
+			start := time.Now()
+			for time.Since(start) < 20*time.Second {
+				got := rc.cmd("NOOP")
+				if got == "+OK" {
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
+				if got != "-ERR autologout: idle for too long" {
+					t.Errorf("NOOP = %q", got)
+				}
+				if d := time.Since(start); d < 300*time.Millisecond {
+					t.Errorf("session ended after %v, want about 500ms", d)
+				}
+				return
+			}
+			t.Error("session still open after 20s of NOOPs")
+		})
+	}
+}
+
 func TestShutdown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})

@@ -61,7 +61,8 @@ type Options struct {
 	IdleTimeout time.Duration
 	// Logger receives operational events; nil discards them.
 	Logger *slog.Logger
-	// Now is the clock for timeouts and logs; nil means time.Now.
+	// Now is the clock of the session lengths in the logs; nil means
+	// time.Now. Deadlines use the real time, as the net package does.
 	Now func() time.Time
 }
 
@@ -242,7 +243,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.cancelBase()
 		s.mu.Lock()
 		for ss := range s.sessions {
-			_ = ss.conn.Close()
+			_ = ss.currentConn().Close()
 		}
 		s.mu.Unlock()
 		<-done

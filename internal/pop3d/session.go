@@ -58,7 +58,10 @@ type session struct {
 	lconn  *listener.Conn
 	guard  *listener.Guard
 	ip     netip.Addr
-	start  time.Time
+	start  time.Time // by Options.Now, for the log
+	// accepted is when the connection was accepted, in real time, for
+	// the activity timeout of a connection that is not a *listener.Conn.
+	accepted time.Time
 
 	br *bufio.Reader
 	bw *bufio.Writer
@@ -75,7 +78,7 @@ type session struct {
 }
 
 func newSession(s *Server, c net.Conn) *session {
-	ss := &session{srv: s, conn: c, start: s.opts.Now(), idle: s.opts.IdleTimeout}
+	ss := &session{srv: s, conn: c, start: s.opts.Now(), accepted: time.Now(), idle: s.opts.IdleTimeout}
 	ss.ctx, ss.cancel = context.WithCancel(s.stop)
 	ss.log = s.log.With("conn", s.connID.Add(1), "remote", c.RemoteAddr().String())
 	if lc, ok := listener.ConnOf(c); ok {
@@ -154,6 +157,7 @@ func (ss *session) close() {
 	_ = ss.bw.Flush()
 	_ = ss.currentConn().Close()
 	ss.cancel()
+	ss.log.Debug("connection closed", "duration", ss.srv.opts.Now().Sub(ss.start))
 }
 
 // reply writes one line; it is flushed before the next read.
@@ -220,12 +224,27 @@ func (ss *session) readFailed(err error) {
 		ss.reply("-ERR [SYS/TEMP] server shutting down")
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		ss.log.Info("autologout")
+		ss.graceForFarewell()
 		ss.reply("-ERR autologout: idle for too long")
 	case errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed):
 		ss.log.Debug("connection closed by client")
 	default:
 		ss.log.Debug("read failed", "err", err)
 	}
+}
+
+// farewellTimeout bounds the write of the last reply after a timeout.
+const farewellTimeout = 5 * time.Second
+
+// graceForFarewell lifts the expired timeouts for the last reply, which
+// would otherwise fail at once under an expired session deadline.
+func (ss *session) graceForFarewell() {
+	if ss.lconn != nil {
+		ss.lconn.SetSessionTimeout(0)
+		ss.lconn.SetIdleTimeout(farewellTimeout)
+		return
+	}
+	ss.idle, ss.sessionEnd = farewellTimeout, time.Time{}
 }
 
 // readLine reads one line of at most max octets, line ending included,

@@ -1,10 +1,13 @@
 package pop3d
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -137,5 +140,57 @@ func TestHugeMessageStreamed(t *testing.T) {
 	}
 	if got := rc.cmd("NOOP"); got != "+OK" {
 		t.Errorf("NOOP after RETR = %q", got)
+	}
+}
+
+// TestRETRDoesNotBufferMessage measures what the process allocates while a
+// 16 MB message is retrieved by a client that keeps nothing: far less
+// than the message, so it is streamed. Not parallel, so that other tests'
+// allocations do not count.
+func TestRETRDoesNotBufferMessage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var b strings.Builder
+	b.WriteString("Subject: big\n\n")
+	for b.Len() < 16<<20 {
+		b.WriteString(".0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\n")
+	}
+	e.deliver(alice, b.String())
+	want := int64(len(sentForm(b.String())))
+	b.Reset()
+	rc := e.dialRaw()
+	rc.login(alice)
+	if got := rc.cmd("LIST 1"); got != fmt.Sprintf("+OK 1 %d", want) {
+		t.Fatalf("LIST 1 = %q", got)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rc.write("RETR 1\r\n")
+	if got := rc.line(); got != fmt.Sprintf("+OK %d octets", want) {
+		t.Fatalf("RETR 1 = %q", got)
+	}
+	// Count the body's bytes up to the terminating line, in place.
+	var n int64
+	for {
+		l, err := rc.tp.R.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			t.Fatalf("RETR body: %v", err)
+		}
+		if string(l) == ".\r\n" {
+			break
+		}
+		n += int64(len(l))
+		if len(l) > 1 && l[0] == '.' {
+			n--
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if n != want {
+		t.Errorf("RETR sent %d octets, want %d", n, want)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("RETR of %d bytes allocated %d bytes", want, alloc)
+	} else {
+		t.Logf("RETR of %d bytes allocated %d bytes", want, alloc)
 	}
 }

@@ -52,7 +52,7 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		return nil, replyEncryptionRequired
 	}
 	if ss.account != "" {
-		return nil, replyAlreadyAuthenticated
+		return nil, ss.counted(replyAlreadyAuthenticated)
 	}
 	switch mech {
 	case sasl.Plain:
@@ -153,7 +153,7 @@ func (p *plainServer) Next(response []byte) ([]byte, bool, error) {
 	p.done = true
 	authzid, user, pass, ok := parsePlain(response)
 	if !ok {
-		return nil, false, replySASLMalformed
+		return nil, false, p.ss.counted(replySASLMalformed)
 	}
 	return nil, true, p.ss.login(authzid, user, pass)
 }
@@ -187,14 +187,14 @@ func (l *loginServer) Next(response []byte) ([]byte, bool, error) {
 		fallthrough // an initial response is the user name
 	case 1:
 		if !validSASLField(response) || len(response) == 0 {
-			return nil, false, replySASLMalformed
+			return nil, false, l.ss.counted(replySASLMalformed)
 		}
 		l.username, l.step = string(response), 2
 		return []byte("Password:"), false, nil
 	case 2:
 		l.step = 3
 		if len(response) > maxSASLField {
-			return nil, false, replySASLMalformed
+			return nil, false, l.ss.counted(replySASLMalformed)
 		}
 		return nil, true, l.ss.login("", l.username, response)
 	}

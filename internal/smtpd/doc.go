@@ -129,8 +129,10 @@
 // are refused, never acted on. go-smtp also ends a session itself after
 // four unknown or unparsable commands; that too becomes our 421 and
 // counts. Known limit: after STARTTLS the wrapper lies under go-smtp's
-// TLS and sees only ciphertext, so from then on only go-smtp's own limit
-// and the AUTH failures reach the Guard. Implicit TLS has no such gap:
+// TLS and sees only ciphertext, so from then on the session reports its
+// own 500-504 replies (bad addresses, malformed SASL, a second AUTH) and
+// the AUTH failures, but go-smtp's replies to unknown or out-of-sequence
+// commands meet only go-smtp's own limit. Implicit TLS has no such gap:
 // the wrapper sits above the TLS connection.
 //
 // This package parses nothing itself: envelopes are go-smtp's, addresses

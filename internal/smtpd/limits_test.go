@@ -40,6 +40,24 @@ func TestBadCommandsDrop(t *testing.T) {
 	if n := len(e.inbox(alice)); n != 0 {
 		t.Errorf("alice holds %d messages: a pipelined command ran after the drop", n)
 	}
+	// After STARTTLS the wrapper sees ciphertext; the session's own bad
+	// replies still reach the Guard.
+	e3 := newEnv(t, Options{}, withTLS(), withListener(listener.Options{MaxBadCommands: 3}))
+	rc3 := e3.dialRaw()
+	rc3.cmd("EHLO client.test\r\n")
+	rc3.startTLS(e3.tls)
+	rc3.cmd("MAIL FROM:<a@remote.test>\r\n")
+	for i := 0; i < 2; i++ {
+		if got := rc3.cmd("RCPT TO:<a\x01b@example.org>\r\n"); !strings.HasPrefix(got, "501 ") {
+			t.Fatalf("bad RCPT %d under TLS = %q", i+1, got)
+		}
+	}
+	if got := rc3.cmd("RCPT TO:<a\x01b@example.org>\r\n"); got != "421 4.7.0 Too many errors, closing connection" {
+		t.Fatalf("third bad RCPT under TLS = %q, want the 421", got)
+	}
+	if !rc3.closed() {
+		t.Error("connection still open after the 421 under TLS")
+	}
 	// go-smtp's own limit (four unknown commands) ends in our 421 too,
 	// and a valid session is unaffected.
 	e2 := newEnv(t, Options{}, withListener(listener.Options{}))

@@ -112,12 +112,32 @@ func (ss *session) guard() *listener.Guard { return ss.g }
 // client pipelined behind the drop are refused, not acted on.
 func (ss *session) dropped() bool { return ss.g.Dropped() }
 
+// counted reports a 500-504 reply of ours to the Guard when the
+// connection wrapper cannot see it (after STARTTLS, see conn.go), and
+// ends the session with 421 when the Guard says drop.
+func (ss *session) counted(err error) error {
+	var se *smtp.SMTPError
+	if ss.watch == nil || !ss.watch.blind.Load() || !errors.As(err, &se) || se.Code < 500 || se.Code > 504 {
+		return err
+	}
+	if ss.g.BadCommand() {
+		ss.log.Info("session dropped after bad commands")
+		ss.watch.closeAfter.Store(true)
+		return replyTooManyErrors
+	}
+	return err
+}
+
 // Mail starts a transaction. In submission the client must have
 // authenticated; an authenticated client may only use a sender its
 // account owns, and no more messages per hour than its limit. Otherwise
 // any sender is accepted: sender policy (SPF, DMARC) belongs to the
 // filters.
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	return ss.counted(ss.mailCmd(from, opts))
+}
+
+func (ss *session) mailCmd(from string, opts *smtp.MailOptions) error {
 	ss.Reset()
 	if ss.dropped() {
 		return replyTooManyErrors
@@ -147,6 +167,10 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 // logged. With none left, the recipient is refused with the most
 // retryable reason.
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	return ss.counted(ss.rcptCmd(to, opts))
+}
+
+func (ss *session) rcptCmd(to string, opts *smtp.RcptOptions) error {
 	log := ss.log.With("rcpt", to)
 	if ss.dropped() {
 		return replyTooManyErrors

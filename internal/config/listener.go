@@ -267,3 +267,19 @@ func validateServices(s ServiceLimits, bad func(key, format string, args ...any)
 		}
 	}
 }
+
+// RelayPrefixes returns RelayNetworks as prefixes, a single address as
+// its host prefix. Entries that do not parse (Validate refuses them) are
+// left out.
+func (l Listener) RelayPrefixes() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(l.RelayNetworks))
+	for _, n := range l.RelayNetworks {
+		if p, err := netip.ParsePrefix(n); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(n); err == nil {
+			a = a.Unmap()
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
+}

@@ -136,3 +136,14 @@ func TestListenerKeysAreValidated(t *testing.T) {
 		t.Errorf("readable cert and key: %v", err)
 	}
 }
+
+func TestRelayPrefixes(t *testing.T) {
+	l := Listener{RelayNetworks: []string{"10.0.0.0/8", "192.0.2.7", "2001:db8::/32", "::ffff:198.51.100.1"}}
+	var got []string
+	for _, p := range l.RelayPrefixes() {
+		got = append(got, p.String())
+	}
+	if want := "10.0.0.0/8 192.0.2.7/32 2001:db8::/32 198.51.100.1/32"; strings.Join(got, " ") != want {
+		t.Errorf("RelayPrefixes = %v, want %s", got, want)
+	}
+}

@@ -71,6 +71,11 @@ func (d *Daemon) serverFor(name string, lc config.Listener, cfg *config.Config) 
 		if lc.Service == "lmtp" {
 			mode = smtpd.ModeLMTP
 		}
+		// Wired with submission and TLS; until then say so rather than
+		// ignore the keys in silence.
+		if len(lc.RelayNetworks) > 0 || lc.InsecureAuth {
+			d.log.Warn("listener: relay_networks and insecure_auth are not applied yet", "listener", name)
+		}
 		return smtpd.New(smtpd.Options{
 			Mode:           mode,
 			Hostname:       cfg.Hostname,

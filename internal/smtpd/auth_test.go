@@ -207,3 +207,25 @@ func TestAccountIdleTimeout(t *testing.T) {
 		t.Errorf("idle session closed after %v, want about 300ms", d)
 	}
 }
+
+// After AUTH the account's activity timeout caps the session however
+// busy it is.
+func TestAccountActivityTimeout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Mode: ModeSubmission}, withAuth(), withListener(listener.Options{}))
+	e.setAccount(alice, directory.Settings{ActivityTimeout: ptr(700 * time.Millisecond)})
+	rc := e.dialRaw()
+	rc.cmd("EHLO client.test\r\n")
+	if got := rc.authPlain(alice, password); !strings.HasPrefix(got, "235 ") {
+		t.Fatalf("AUTH = %q", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		got := rc.cmd("NOOP\r\n")
+		if !strings.HasPrefix(got, "250") {
+			return // the session ended: 421 or EOF
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("a busy session outlived its 700ms activity timeout by 10s")
+}

@@ -1,8 +1,11 @@
 package smtpd
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/axmail/axmail/internal/listener"
 )
 
 // TestMalformedInput sends raw lines and checks each gets the reply
@@ -79,5 +82,51 @@ func TestNoSmuggling(t *testing.T) {
 	msgs := e.inbox(alice)
 	if len(msgs) != 1 || !strings.Contains(string(msgs[0].body), "Subject: smuggled") {
 		t.Fatalf("%s: %d messages; want one holding the smuggled text", alice, len(msgs))
+	}
+}
+
+// Malformed AUTH input: each is refused with a reply and the session
+// goes on (or ends cleanly for an over-long line).
+func TestAuthGarbage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Mode: ModeSubmission}, withAuth(),
+		withListener(listener.Options{MaxAuthFailures: -1, MaxBadCommands: -1}))
+	b64 := base64.StdEncoding.EncodeToString
+	tests := []struct {
+		name  string
+		lines []string
+		want  string
+		alive bool
+	}{
+		{"bad base64 initial response", []string{"AUTH PLAIN !!!notbase64\r\n"}, "454 4.7.0", true},
+		{"bad base64 continuation", []string{"AUTH PLAIN\r\n", "%%%\r\n"}, "454 4.7.0", true},
+		{"cancelled", []string{"AUTH LOGIN\r\n", "*\r\n"}, "501 5.0.0", true},
+		{"PLAIN without NULs", []string{"AUTH PLAIN " + b64([]byte("alice")) + "\r\n"}, "501 5.5.2", true},
+		{"PLAIN with four fields", []string{"AUTH PLAIN " + b64([]byte("\x00a\x00b\x00c")) + "\r\n"}, "501 5.5.2", true},
+		{"PLAIN empty user", []string{"AUTH PLAIN " + b64([]byte("\x00\x00pw")) + "\r\n"}, "501 5.5.2", true},
+		{"PLAIN control in user", []string{"AUTH PLAIN " + b64([]byte("\x00a\x01b\x00pw")) + "\r\n"}, "501 5.5.2", true},
+		{"PLAIN oversized password", []string{"AUTH PLAIN " + b64([]byte("\x00"+alice+"\x00"+strings.Repeat("p", 1200))) + "\r\n"}, "501 5.5.2", true},
+		{"LOGIN invalid UTF-8 user", []string{"AUTH LOGIN\r\n", b64([]byte("\xff\xfe")) + "\r\n"}, "501 5.5.2", true},
+		{"unknown mechanism", []string{"AUTH CRAM-MD5\r\n"}, "504 5.7.4", true},
+		{"no mechanism", []string{"AUTH\r\n"}, "502 5.5.4", true},
+		{"over-long SASL response", []string{"AUTH LOGIN\r\n", strings.Repeat("QUFB", 1000) + "\r\n"}, "500 5.4.0", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := e.dialRaw()
+			rc.cmd("EHLO client.test\r\n")
+			var got string
+			for _, l := range tt.lines {
+				got = rc.cmd(l)
+			}
+			if !strings.HasPrefix(got, tt.want) {
+				t.Errorf("reply = %q, want %q", got, tt.want)
+			}
+			if tt.alive {
+				if got := rc.authPlain(alice, password); !strings.HasPrefix(got, "235 ") {
+					t.Errorf("AUTH after = %q, want 235", got)
+				}
+			}
+		})
 	}
 }

@@ -9,7 +9,10 @@
 // A session starts in AUTHORIZATION: CAPA, USER/PASS, AUTH, STLS and QUIT
 // are valid there. A successful login takes the maildrop lock and enters
 // TRANSACTION: STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP, CAPA and
-// QUIT. A command valid only in the other state, an unknown command
+// QUIT. Keywords are case-insensitive, arguments are separated by one or
+// more spaces, and a line may end in LF alone. Replies to pipelined
+// commands are written together once the pipelined input is consumed. A
+// command valid only in the other state, an unknown command
 // (APOP included), a malformed line (over 255 octets with its CRLF
 // (RFC 2449 §4), a control character such as NUL, a keyword that is not
 // 3 or 4 letters) or a malformed argument (a message number with a sign,

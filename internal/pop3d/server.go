@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/axmail/axmail/internal/directory"
@@ -45,7 +46,8 @@ type Options struct {
 	// ImplicitTLS.
 	TLSConfig *tls.Config
 	// ImplicitTLS tells the server that the listener it serves already
-	// speaks TLS (pop3s, port 995): STLS is not offered.
+	// speaks TLS (pop3s, port 995), whatever wraps it: every connection
+	// counts as secure and STLS is not offered.
 	ImplicitTLS bool
 	// InsecureAuth allows USER/PASS and AUTH PLAIN without TLS from any
 	// client; false allows them only under TLS or from loopback.
@@ -163,10 +165,10 @@ func (s *Server) Serve(l net.Listener) error {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// A transient failure (EMFILE and the like): wait, as
-				// net/http does, rather than spin or give up.
+			if transientAccept(err) {
+				// Out of descriptors, or a connection aborted before
+				// it was accepted: wait, as net/http does, rather than
+				// spin or give up.
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				time.Sleep(backoff)
 				continue
@@ -186,6 +188,16 @@ func (s *Server) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		go s.run(ss)
 	}
+}
+
+// transientAccept reports whether an Accept error may clear by itself.
+func transientAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.ENOBUFS)
 }
 
 // run serves one connection; it is a goroutine root, so a panic ends this

@@ -90,6 +90,7 @@ func newSession(s *Server, c net.Conn) *session {
 		ss.guard = listener.NewGuard(ss.ip, false, nil, defaultMaxBadCommands, defaultMaxAuthFailures)
 	}
 	_, ss.tls = c.(*tls.Conn)
+	ss.tls = ss.tls || s.opts.ImplicitTLS
 	ss.br = bufio.NewReaderSize(sessionIO{ss}, 4096)
 	ss.bw = bufio.NewWriterSize(sessionIO{ss}, 32<<10)
 	return ss

@@ -364,3 +364,46 @@ func TestEmptyMaildrop(t *testing.T) {
 		t.Errorf("QUIT = %q", got)
 	}
 }
+
+// TestConcurrentChanges: the maildrop is fixed at login; a message
+// delivered meanwhile survives QUIT, and one removed by another client
+// meanwhile does not make QUIT fail.
+func TestConcurrentChanges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	first := e.deliver(alice, msgCRLF)
+	second := e.deliver(alice, msgLF)
+	rc := e.dialRaw()
+	rc.login(alice)
+	later := e.deliver(alice, msgNoEnd)
+	if got := rc.cmd("STAT"); !strings.HasPrefix(got, "+OK 2 ") {
+		t.Errorf("STAT after a delivery = %q, want the 2 messages of login time", got)
+	}
+	mb, err := e.st.GetMailbox(alice, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.Remove(t.Context(), mb.ID, []uint32{second}); err != nil {
+		t.Fatal(err)
+	}
+	// Removed by another client: served whole while its record lasts
+	// (until compaction), else refused; never cut short.
+	switch got := rc.cmd("RETR 2"); got {
+	case fmt.Sprintf("+OK %d octets", len(sentForm(msgLF))):
+		if body := rc.multi(); body != sentForm(msgLF) {
+			t.Errorf("RETR 2 = %q", body)
+		}
+	case "-ERR message was removed by another session":
+	default:
+		t.Errorf("RETR 2 of a removed message = %q", got)
+	}
+	rc.cmd("DELE 1")
+	rc.cmd("DELE 2")
+	if got := rc.cmd("QUIT"); !strings.HasPrefix(got, "+OK") {
+		t.Errorf("QUIT = %q", got)
+	}
+	e.waitIdle()
+	if got := e.inboxUIDs(alice); !slices.Equal(got, []uint32{later}) {
+		t.Errorf("INBOX = %v, want only %d (not %d, %d)", got, later, first, second)
+	}
+}

@@ -1,0 +1,90 @@
+package imapd
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/axmail/axmail/internal/store"
+)
+
+func TestTwoSessionsAndIdle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	a := e.login(alice)
+	fill(t, a, 4) // UIDs 1..4
+	b := e.login(alice)
+	b.ok("SELECT INBOX")
+
+	a.ok(`STORE 1 +FLAGS (\Flagged)`)
+	if u := b.ok("NOOP"); !hasLine(u, "* 1 FETCH (", "UID 1", `\Flagged`) {
+		t.Errorf("B after A's STORE: %q", u)
+	}
+	if u := a.ok("NOOP"); len(u) != 0 {
+		t.Errorf("A is told its own STORE again: %q", u)
+	}
+
+	a.ok(`STORE 2 +FLAGS.SILENT (\Deleted)`)
+	a.ok("EXPUNGE")
+	// FETCH may not announce the expunge (RFC 9051 §7.5.1): B still sees
+	// four messages, and the expunged one is left out.
+	u, tagged := b.do("FETCH 1:4 (UID)")
+	if hasLine(u, "EXPUNGE") || len(u) != 4 && len(u) != 3 {
+		t.Errorf("B FETCH with an expunge pending = %q", u)
+	}
+	if !strings.HasPrefix(tagged, "OK") {
+		t.Errorf("B FETCH = %q", tagged)
+	}
+	if u := b.ok("NOOP"); !hasLine(u, "* 2 EXPUNGE") {
+		t.Errorf("B NOOP after A's EXPUNGE = %q", u)
+	}
+	if u := b.ok("FETCH 2 (UID)"); !hasLine(u, "* 2 FETCH (UID 3)") {
+		t.Errorf("B's sequence numbers after the expunge: %q", u)
+	}
+
+	// IDLE: a delivery shows up at once, then A's expunge.
+	b.write("i1 IDLE\r\n")
+	if l := b.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	start := time.Now()
+	_, placed, err := e.st.Deliver(context.Background(), msg("delivered", "by smtp"), store.Delivery{Targets: []store.Target{{Account: alice}}})
+	if err != nil || placed[0].Err != nil {
+		t.Fatalf("Deliver: %v %v", err, placed)
+	}
+	if l := b.line(); l != "* 4 EXISTS" {
+		t.Fatalf("IDLE after Deliver: %q, want * 4 EXISTS", l)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Logf("EXISTS came %v after Deliver (over a second: a slow machine?)", d)
+	}
+	a.ok(`STORE 1 +FLAGS.SILENT (\Deleted)`)
+	if l := b.line(); !strings.HasPrefix(l, "* 1 FETCH (") || !strings.Contains(l, `\Deleted`) {
+		t.Errorf("IDLE after A's STORE: %q", l)
+	}
+	a.ok("EXPUNGE")
+	if l := b.line(); l != "* 1 EXPUNGE" {
+		t.Errorf("IDLE after A's EXPUNGE: %q", l)
+	}
+	b.write("DONE\r\n")
+	if _, tagged := b.until("i1"); !strings.HasPrefix(tagged, "OK") {
+		t.Errorf("IDLE DONE: %q", tagged)
+	}
+	// Both agree: UIDs 3, 4 and the delivered 5.
+	for name, c := range map[string]*client{"A": a, "B": b} {
+		u := c.ok("FETCH 1:* (UID)")
+		if strings.Join(u, "|") != "* 1 FETCH (UID 3)|* 2 FETCH (UID 4)|* 3 FETCH (UID 5)" {
+			t.Errorf("%s sees %q", name, u)
+		}
+	}
+	// A mailbox deleted under B's feet empties B's view.
+	c := e.login(alice)
+	c.ok("CREATE Tmp")
+	c.appendMsg("Tmp", "", msg("tmp", "x"))
+	b.ok("SELECT Tmp")
+	c.ok("DELETE Tmp")
+	if u := b.ok("NOOP"); !hasLine(u, "* 1 EXPUNGE") {
+		t.Errorf("B after its mailbox was deleted: %q", u)
+	}
+}

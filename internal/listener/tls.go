@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Self-signed certificate files, under <dataDir>/tls.
@@ -34,7 +36,9 @@ const selfSignedValidity = 10 * 365 * 24 * time.Hour
 // and .key, generating them on first use: a self-signed ECDSA P-256
 // certificate for hostname, the key written 0600 and both fsynced (with
 // their directory) before use, so a crash never leaves a half-written
-// pair. One set without the other is an error. log may be nil.
+// pair, and an flock on <dataDir>/tls/.lock lets listeners (or daemons)
+// starting together share one pair. One set without the other is an
+// error. log may be nil.
 func LoadOrCreateCertificate(certFile, keyFile, dataDir, hostname string, log *slog.Logger) (tls.Certificate, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -50,6 +54,15 @@ func LoadOrCreateCertificate(certFile, keyFile, dataDir, hostname string, log *s
 	}
 	dir := filepath.Join(dataDir, "tls")
 	cf, kf := filepath.Join(dir, SelfSignedCertFile), filepath.Join(dir, SelfSignedKeyFile)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tls.Certificate{}, fmt.Errorf("listener: tls: %w", err)
+	}
+	// Listeners starting together must not each write a half of a pair.
+	unlock, err := lockFile(filepath.Join(dir, ".lock"))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	defer unlock()
 	if _, err := os.Stat(cf); err == nil {
 		return loadPair(cf, kf)
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -58,9 +71,6 @@ func LoadOrCreateCertificate(certFile, keyFile, dataDir, hostname string, log *s
 	certPEM, keyPEM, err := selfSigned(hostname, time.Now())
 	if err != nil {
 		return tls.Certificate{}, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return tls.Certificate{}, fmt.Errorf("listener: tls: %w", err)
 	}
 	// The key first: a certificate file is the sign that the pair is
 	// complete.
@@ -161,6 +171,19 @@ func writeDurably(name string, b []byte, mode os.FileMode) error {
 		return fmt.Errorf("listener: tls write %s: %w", name, err)
 	}
 	return nil
+}
+
+// lockFile takes an exclusive flock on name, waiting for it.
+func lockFile(name string) (unlock func(), err error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("listener: tls lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("listener: tls lock %s: %w", name, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 func syncDir(dir string) error {

@@ -113,3 +113,35 @@ func writeFile(t *testing.T, name string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// Listeners starting together get one and the same generated pair.
+func TestLoadOrCreateCertificateConcurrent(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	const n = 6
+	certs := make(chan []byte, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			c, err := LoadOrCreateCertificate("", "", data, "mx.example.org", nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			certs <- c.Certificate[0]
+		}()
+	}
+	var first []byte
+	for i := 0; i < n; i++ {
+		select {
+		case err := <-errs:
+			t.Fatalf("LoadOrCreateCertificate: %v", err)
+		case c := <-certs:
+			if first == nil {
+				first = c
+			} else if !bytes.Equal(c, first) {
+				t.Fatal("concurrent starts generated different certificates")
+			}
+		}
+	}
+}

@@ -125,7 +125,7 @@ func newEnv(t testing.TB, opts Options) *testEnv {
 		if err := <-served; !errors.Is(err, ErrServerClosed) {
 			t.Errorf("Serve = %v, want ErrServerClosed", err)
 		}
-		if t.Failed() {
+		if t.Failed() || testing.Verbose() {
 			t.Logf("server log:\n%s", e.logs.String())
 		}
 	})

@@ -188,7 +188,30 @@ listeners:
     rules:
       - {match: 10.0.0.0/8, action: allow}
       - {match: 127.0.0.0/8, action: deny}
+  idle:
+    service: smtp
+    listen: "127.0.0.1:0"
+    tls: none
+    idle_timeout: 1s
 `})
+	// idle_timeout ends a connection that says nothing: go-smtp's read
+	// fails on the listener's deadline and it says goodbye.
+	c, err := net.Dial("tcp", d.Addr(t, "idle"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	idleStart := time.Now()
+	rd := bufio.NewReader(c)
+	greeting, _ := rd.ReadString('\n')
+	bye, err := rd.ReadString('\n')
+	if !strings.HasPrefix(greeting, "220 ") || !strings.HasPrefix(bye, "421 4.4.2") {
+		t.Errorf("idle connection got %q then %q (%v), want 220 then 421 4.4.2", greeting, bye, err)
+	}
+	if el := time.Since(idleStart); el < time.Second {
+		t.Errorf("idle connection ended after %v, before its idle_timeout of 1s", el)
+	}
 	var rs []connected
 	smtp := d.Addr(t, "smtp")
 	python3(t, connectScript, []string{d.Addr(t, "lmtp"), smtp, smtp, smtp}, &rs)

@@ -239,13 +239,18 @@ const farewellTimeout = 5 * time.Second
 
 // graceForFarewell lifts the expired timeouts for the last reply, which
 // would otherwise fail at once under an expired session deadline.
+// A reply whose write the deadline cut is dropped: the writer keeps its
+// error, and the client is gone or about to be told why.
 func (ss *session) graceForFarewell() {
 	if ss.lconn != nil {
 		ss.lconn.SetSessionTimeout(0)
 		ss.lconn.SetIdleTimeout(farewellTimeout)
-		return
+	} else {
+		ss.idle, ss.sessionEnd = farewellTimeout, time.Time{}
 	}
-	ss.idle, ss.sessionEnd = farewellTimeout, time.Time{}
+	if err := ss.bw.Flush(); err != nil {
+		ss.bw.Reset(sessionIO{ss})
+	}
 }
 
 // readLine reads one line of at most max octets, line ending included,

@@ -167,7 +167,10 @@ listeners:
 	if !strings.HasPrefix(line, "421 4.7.0 ") {
 		t.Fatalf("banned address greeted with %q, want 421 4.7.0", line)
 	}
-	d.quiet(t, "ban", "remove", "127.0.0.1")
+	// One banned, one not: the ban is lifted, the other named, exit 2.
+	if _, errOut, code := d.run(t, "", "ban", "remove", "127.0.0.1", "192.0.2.1"); code != exitPartial || !strings.Contains(errOut, "192.0.2.1 is not banned") {
+		t.Errorf("ban remove of a banned and a free address = %d, %q; want %d naming 192.0.2.1", code, errOut, exitPartial)
+	}
 	d.decode(t, &bans, "ban", "list")
 	if len(bans) != 0 {
 		t.Errorf("bans after remove = %+v", bans)

@@ -221,3 +221,25 @@ func TestAuthFailureDelayAndDrop(t *testing.T) {
 		t.Errorf("penalty after a good login = %v, want 0", d)
 	}
 }
+
+// TestAuthDelayEndsAtShutdown: the wait after a failed login is
+// context-aware, so Shutdown does not wait it out.
+func TestAuthDelayEndsAtShutdown(t *testing.T) {
+	t.Parallel()
+	pen := listener.NewPenalties(listener.PenaltyOptions{AuthDelay: time.Minute, MaxAuthDelay: time.Minute, BanAfterDrops: -1})
+	e := newEnv(t, envOptions{listener: &listener.Options{Penalties: pen}})
+	rc := e.dialRaw()
+	rc.cmd("USER " + alice)
+	rc.write("PASS wrong\r\n")
+	e.waitLog("login failed")
+	start := time.Now()
+	if err := e.srv.Shutdown(t.Context()); err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	if got := rc.line(); got != "-ERR [SYS/TEMP] server shutting down" {
+		t.Errorf("reply during the delay at shutdown = %q", got)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("Shutdown took %v, the AUTH delay was waited out", d)
+	}
+}

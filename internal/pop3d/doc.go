@@ -1,6 +1,7 @@
 // Package pop3d is axmail's POP3 server (RFC 1939) with the extensions of
 // RFC 2449 (CAPA, response codes, PIPELINING), RFC 2595 (STLS), RFC 5034
-// (AUTH, SASL PLAIN only, RFC 4616) and RFC 3206 ([SYS/TEMP], [AUTH]). It
+// (AUTH, SASL PLAIN only, RFC 4616) and RFC 3206 (the SYS/TEMP and AUTH
+// response codes). It
 // reads each account's maildrop, its INBOX, from internal/store and holds
 // no storage logic of its own.
 //
@@ -18,7 +19,9 @@
 // 3 or 4 letters) or a malformed argument (a message number with a sign,
 // letters or more than 9 digits) gets -ERR and counts as a bad command
 // for the connection's listener.Guard, which ends the session past its
-// limit. A well-formed number that names no message, or a deleted one,
+// limit (a connection that is not a *listener.Conn gets a Guard of its
+// own: 20 bad commands, 3 failed logins, no penalty table, so no delay).
+// A well-formed number that names no message, or a deleted one,
 // gets -ERR and is not counted. A line with no end after 64 KiB ends the
 // session. SASL responses may be up to 4096 octets (RFC 5034 §4).
 //

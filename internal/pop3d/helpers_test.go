@@ -327,3 +327,15 @@ func (rc *rawConn) closed() bool {
 func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
 
 func netipLoopback() netip.Addr { return netip.MustParseAddr("127.0.0.1") }
+
+// waitLog waits until the server has logged msg.
+func (e *testEnv) waitLog(msg string) {
+	e.t.Helper()
+	for range 2000 {
+		if strings.Contains(e.logs.String(), `msg="`+msg+`"`) {
+			return
+		}
+		sleepMs(5)
+	}
+	e.t.Fatalf("no %q in the server log", msg)
+}

@@ -1,9 +1,8 @@
 // Package pop3d is axmail's POP3 server (RFC 1939) with the extensions of
 // RFC 2449 (CAPA, response codes, PIPELINING), RFC 2595 (STLS), RFC 5034
 // (AUTH, SASL PLAIN only, RFC 4616) and RFC 3206 (the SYS/TEMP and AUTH
-// response codes). It
-// reads each account's maildrop, its INBOX, from internal/store and holds
-// no storage logic of its own.
+// response codes). It reads each account's maildrop, its INBOX, from
+// internal/store and holds no storage logic of its own.
 //
 // # States
 //

@@ -40,7 +40,7 @@ func TestStoreCopyMoveExpunge(t *testing.T) {
 	}
 	c.expect("BAD", `STORE 1 +FLAGS (\Bogus)`)
 
-	u = c.ok("COPY 3:4 Archive")
+	c.ok("COPY 3:4 Archive")
 	_, tagged := c.do("COPY 3:4 Archive")
 	if !strings.Contains(tagged, "[COPYUID ") {
 		t.Errorf("COPY = %q, want COPYUID", tagged)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -65,23 +66,28 @@ func readEntity(r io.ReaderAt, start, end int64, defaultType string) (entity, er
 			return e, err
 		}
 	}
-	hdr.WriteString("\r\n")
-	h, err := textproto.ReadHeader(bufio.NewReader(&hdr))
+	block := append(cleanHeader(hdr.Bytes()), '\r', '\n')
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
 	if err != nil {
 		return e, nil // unparsable header: the default type
 	}
-	if h.Has("Content-Type") {
+	if v := h.Get("Content-Type"); v != "" {
+		// As internal/message reads it, so that parts are numbered and
+		// sized as BODYSTRUCTURE says: an invalid type is text/plain
+		// (RFC 2045 §5.2), a valid type with broken parameters stays.
 		mh := gomessage.Header{Header: h}
 		mt, params, err := mh.ContentType()
-		if err == nil && mt != "" {
-			e.mediaType = strings.ToLower(mt)
-			e.boundary = params["boundary"]
-		} else {
-			e.mediaType = "text/plain" // RFC 2045 §5.2
+		if err != nil {
+			mt, params = "text/plain", nil
+			if t, _, err := mime.ParseMediaType(v); errors.Is(err, mime.ErrInvalidMediaParameter) {
+				mt = t
+			}
 		}
-	}
-	if e.multipart() && e.boundary == "" {
-		e.mediaType = "text/plain"
+		if typ, sub, _ := strings.Cut(mt, "/"); typ == "" || sub == "" {
+			mt = "text/plain"
+		}
+		e.mediaType = strings.ToLower(mt)
+		e.boundary = params["boundary"]
 	}
 	return e, nil
 }
@@ -129,10 +135,12 @@ func child(r io.ReaderAt, e entity, n int) (start, end int64, ok bool, err error
 		}
 		text := bytes.TrimSuffix(line, []byte("\n"))
 		text = bytes.TrimSuffix(text, []byte("\r"))
-		if len(line) > 0 && line[len(line)-1] == '\n' {
+		switch {
+		case len(line) == 0:
+		case line[len(line)-1] == '\n':
 			contentEnd = lineStart + int64(len(text))
 			atLineStart = true
-		} else {
+		default:
 			contentEnd = off
 			atLineStart = false
 		}
@@ -147,10 +155,31 @@ func child(r io.ReaderAt, e entity, n int) (start, end int64, ok bool, err error
 		}
 	}
 	if part == n && partStart >= 0 {
-		// The last part lacks its closing delimiter: it runs to the end.
-		return partStart, e.end, true, nil
+		// The last part lacks its closing delimiter: it runs to the end,
+		// less what could start one (go-message, and so BODYSTRUCTURE,
+		// holds such bytes back).
+		return partStart, trimDelimiterPrefix(r, partStart, e.end, delim), true, nil
 	}
 	return 0, 0, false, nil
+}
+
+// trimDelimiterPrefix returns end less the longest tail of [start, end)
+// that is a proper beginning of "\r\n"+delim or "\n"+delim.
+func trimDelimiterPrefix(r io.ReaderAt, start, end int64, delim []byte) int64 {
+	n := min(end-start, int64(len(delim)+2))
+	tail := make([]byte, n)
+	if _, err := r.ReadAt(tail, end-n); err != nil && err != io.EOF {
+		return end
+	}
+	for _, lead := range []string{"\r\n", "\n"} {
+		full := append([]byte(lead), delim...)
+		for k := min(len(tail), len(full)-1); k > 0; k-- {
+			if bytes.Equal(tail[len(tail)-k:], full[:k]) {
+				return end - int64(k)
+			}
+		}
+	}
+	return end
 }
 
 // delimiterLine reports whether what follows a "--boundary" at the start
@@ -189,8 +218,16 @@ func locate(r io.ReaderAt, size int64, path []int) (e, parent entity, ok bool, e
 			continue
 		}
 		start, end, found, err := child(r, e, n)
-		if err != nil || !found {
+		if err != nil {
 			return e, parent, false, err
+		}
+		if !found {
+			if n != 1 {
+				return e, parent, false, nil
+			}
+			// A multipart without parts (no boundary found) is one
+			// empty text part, as internal/message describes it.
+			start, end = e.end, e.end
 		}
 		def := "text/plain"
 		if e.mediaType == "multipart/digest" {
@@ -328,4 +365,40 @@ func (s segment) len() int64 {
 		return int64(len(s.data))
 	}
 	return s.n
+}
+
+// cleanHeader drops the lines go-message would stop at (no colon, a field
+// name with invalid bytes, RFC 5322 §2.2) and their continuations. It
+// mirrors internal/message's, so that a message with, say, a leading mbox
+// "From " line gets the same Content-Type here as in its BODYSTRUCTURE.
+func cleanHeader(block []byte) []byte {
+	out := make([]byte, 0, len(block))
+	kept := false
+	for len(block) > 0 {
+		line := block
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			line = block[:i+1]
+		}
+		block = block[len(line):]
+		if line[0] != ' ' && line[0] != '\t' {
+			kept = validField(line)
+		}
+		if kept {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
+
+func validField(line []byte) bool {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 {
+		return false
+	}
+	for _, c := range bytes.Trim(line[:i], " \t") {
+		if c < 33 || c > 126 {
+			return false
+		}
+	}
+	return true
 }

@@ -196,7 +196,8 @@ func (d *Daemon) serveListeners(wg *sync.WaitGroup, errs chan<- error) {
 
 // shutdownListeners drains every server at once within ctx: SMTP
 // sessions waiting for a command are told 421, a message being stored
-// gets its reply first.
+// gets its reply first, and connections that never began a session are
+// told 421 too (see drain).
 func (d *Daemon) shutdownListeners(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, nl := range d.listeners {
@@ -204,6 +205,7 @@ func (d *Daemon) shutdownListeners(ctx context.Context) {
 			continue
 		}
 		wg.Go(func() {
+			nl.limited.drain()
 			if err := nl.srv.Shutdown(ctx); err != nil && !errors.Is(err, smtpd.ErrServerClosed) {
 				d.log.Warn("listener shutdown", "listener", nl.name, "err", err)
 			}

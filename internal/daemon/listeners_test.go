@@ -239,27 +239,36 @@ listeners:
 	}
 }
 
-// services.smtp.max_sessions caps the smtp listeners together: with one
-// session open on one, another listener of the service refuses at once
-// with 421 4.3.2. GET /v1/listeners shows the open session; SIGTERM tells
-// it 421 and axd exits within shutdown_timeout.
+// services.smtp.max_sessions caps the smtp listeners together: with a
+// session open on one and a silent connection on the other, the next
+// connection is refused at once with 421 4.3.2. GET /v1/listeners shows
+// both; SIGTERM tells both 421 and axd exits well within
+// shutdown_timeout, the silent connection (no session yet) included.
 func TestServiceCapAndDrain(t *testing.T) {
 	t.Parallel()
 	d := mailtest.Start(t, mailtest.Options{Config: `
-shutdown_timeout: 10s
+shutdown_timeout: 20s
 services:
-  smtp: {max_sessions: 1}
+  smtp: {max_sessions: 2}
 listeners:
   smtp: {listen: "127.0.0.1:0"}
   mx2: {service: smtp, listen: "127.0.0.1:0", tls: none}
 `})
-	c, err := net.Dial("tcp", d.Addr(t, "smtp"))
-	if err != nil {
-		t.Fatal(err)
+	dial := func(name string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		c, err := net.Dial("tcp", d.Addr(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		return c, bufio.NewReader(c)
 	}
-	defer c.Close()
-	rd := bufio.NewReader(c)
-	c.SetDeadline(time.Now().Add(20 * time.Second))
+	c, rd := dial("smtp")
+	_, silentRd := dial("mx2")
+	if line, err := silentRd.ReadString('\n'); err != nil || !strings.HasPrefix(line, "220 ") {
+		t.Fatalf("silent connection's greeting %q, %v", line, err)
+	}
 	expect := func(prefix string) {
 		t.Helper()
 		for {
@@ -292,12 +301,12 @@ listeners:
 	for _, l := range ls {
 		switch l.Name {
 		case "smtp":
-			if l.Active != 1 || l.ServiceActive != 1 || l.MaxSessions != 1 || l.State != control.ListenerServing {
-				t.Errorf("smtp = %+v, want 1 active of a cap of 1", l)
+			if l.Active != 1 || l.ServiceActive != 2 || l.MaxSessions != 2 || l.State != control.ListenerServing {
+				t.Errorf("smtp = %+v, want 1 active, 2 of a cap of 2 for the service", l)
 			}
 		case "mx2":
-			if l.Active != 0 || l.ServiceActive != 1 || l.Refused["max_sessions"] != 1 {
-				t.Errorf("mx2 = %+v, want 0 active and 1 refused for max_sessions", l)
+			if l.Active != 1 || l.ServiceActive != 2 || l.Refused["max_sessions"] != 1 {
+				t.Errorf("mx2 = %+v, want 1 active and 1 refused for max_sessions", l)
 			}
 		case "imap":
 			if l.State != control.ListenerDisabled {
@@ -309,11 +318,15 @@ listeners:
 	start := time.Now()
 	d.Signal(t, syscall.SIGTERM)
 	expect("421")
-	if code := d.Wait(t, 10*time.Second); code != 0 {
+	if line, err := silentRd.ReadString('\n'); err != nil || !strings.HasPrefix(line, "421 ") {
+		t.Errorf("silent connection at shutdown got %q, %v; want 421", line, err)
+	}
+	if code := d.Wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("axd exit on SIGTERM = %d\n%s", code, d.Log())
 	}
-	if el := time.Since(start); el > 10*time.Second {
-		t.Errorf("drain took %v, over shutdown_timeout", el)
+	// Waiting out the silent connection would take the whole 20 s.
+	if el := time.Since(start); el >= 20*time.Second {
+		t.Errorf("stop took %v: the silent connection held it for shutdown_timeout", el)
 	}
 }
 

@@ -58,10 +58,15 @@ type limitedListener struct {
 	reject    func(net.Conn, listener.Reason)
 	rejecting chan struct{}
 	refused   atomic.Uint64
+
+	draining atomic.Bool // see drain
+	mu       sync.Mutex
+	conns    map[*limitedConn]struct{} // open, for drain
 }
 
 func newLimitedListener(inner net.Listener, limit *sessionLimit, reject func(net.Conn, listener.Reason)) *limitedListener {
-	return &limitedListener{Listener: inner, limit: limit, reject: reject, rejecting: make(chan struct{}, maxRejecting)}
+	return &limitedListener{Listener: inner, limit: limit, reject: reject, rejecting: make(chan struct{}, maxRejecting),
+		conns: make(map[*limitedConn]struct{})}
 }
 
 // Refused reports the connections refused for the service's cap.
@@ -74,7 +79,14 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if l.limit.acquire() {
-			return &limitedConn{Conn: c, release: l.limit.release}, nil
+			lc := &limitedConn{Conn: c, l: l}
+			l.mu.Lock()
+			l.conns[lc] = struct{}{}
+			l.mu.Unlock()
+			if l.draining.Load() {
+				_ = c.SetReadDeadline(time.Now())
+			}
+			return lc, nil
 		}
 		l.refused.Add(1)
 		l.refuse(c)
@@ -101,13 +113,18 @@ func (l *limitedListener) refuse(c net.Conn) {
 // limitedConn gives its place back once, however often it is closed.
 type limitedConn struct {
 	net.Conn
-	once    sync.Once
-	release func()
+	l    *limitedListener
+	once sync.Once
 }
 
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(c.release)
+	c.once.Do(func() {
+		c.l.limit.release()
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
 	return err
 }
 

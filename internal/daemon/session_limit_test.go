@@ -95,3 +95,47 @@ func TestSessionLimitZeroIsUnlimited(t *testing.T) {
 		t.Fatalf("active = %d", s.Active())
 	}
 }
+
+// drain fails a read that is blocked now and every later one, though the
+// layers above set a fresh deadline before each read.
+func TestDrainFailsReads(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLimitedListener(raw, &sessionLimit{}, smtpReject)
+	defer l.Close()
+	client, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c.Read(make([]byte, 1))
+		errs <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the read block
+	l.drain()
+	select {
+	case err := <-errs:
+		if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+			t.Fatalf("blocked read after drain = %v, want a timeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("drain did not end a blocked read")
+	}
+	client.Write([]byte("x"))
+	c.SetReadDeadline(time.Now().Add(time.Hour))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("a read after drain with a fresh deadline succeeded")
+	}
+	if _, err := c.Write([]byte("421 bye\r\n")); err != nil {
+		t.Fatalf("write after drain: %v", err)
+	}
+}

@@ -64,7 +64,10 @@ func (b *syncBuffer) String() string {
 
 func ptr64(v int64) *int64 { return &v }
 
-func newEnv(t testing.TB, opts Options) *testEnv {
+// newEnv starts a server with opts (Store, Directory, Authenticate and
+// Logger filled in) over the fixture directory; wrap, if given, wraps its
+// listener (a listener.Listener, TLS).
+func newEnv(t testing.TB, opts Options, wrap ...func(net.Listener) net.Listener) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, logs: &syncBuffer{}}
 	st, err := store.Open(store.Options{DataDir: t.TempDir(), Summarize: summarize})
@@ -112,6 +115,9 @@ func newEnv(t testing.TB, opts Options) *testEnv {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, w := range wrap {
+		l = w(l)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()

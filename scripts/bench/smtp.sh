@@ -15,6 +15,10 @@
 #      is the client's ceiling. Target: axd >= 8x Postfix+Dovecot.
 #   2. DATA->250 latency, p50/p99/max, of a Go client (smtpbench latency)
 #      sending a bounded number of messages over 16 kept connections.
+#      Beside the wall clock, which the machine's other load moves, the
+#      CPU time (user + system) of the server side over the run, per 1,000
+#      messages: axd's process; Postfix's master and Dovecot's, with every
+#      process under them (smtpd, cleanup, qmgr, lmtp, Dovecot's lmtp...).
 #   3. memory per idle SMTP connection, 1,000 open after EHLO: growth of
 #      axd's RSS (and PSS) against the sum of the PSS of Postfix's smtpd
 #      processes (one per connection), each measured on a fresh server.
@@ -283,6 +287,11 @@ EOF
 		sleep 0.1
 	done
 	[[ -S $DV/run/lmtp ]] || die "dovecot's LMTP socket did not appear: $(cat "$DV/dovecot.log")"
+	# Open every INBOX once, which creates it, as on a server whose users
+	# exist: concurrent first deliveries into a missing mdbox INBOX race
+	# (451 "Mailbox already exists", a lost LMTP connection), and Postfix
+	# then defers them for minutes.
+	[[ $(dovecot_count) == 0 ]] || die "doveadm cannot read the new mailboxes"
 
 	for ((i = 1; i <= USERS; i++)); do
 		printf '%du@%s OK\n' "$i" "$DOMAIN"
@@ -344,6 +353,8 @@ EOF
 	collect "$T/postfix.idle"
 
 	log "2b. Postfix+Dovecot throughput"
+	peer_pids=("$master_pid" "$(cat "$DV/run/master.pid")")
+	cpu0=$("$BIN/smtpbench" cpu "${peer_pids[@]}")
 	t0=$(now)
 	load postfix "$postfix_port"
 	t_sent=$(now)
@@ -356,12 +367,14 @@ EOF
 		sleep 0.1
 	done
 	t1=$(now)
+	cpu1=$("$BIN/smtpbench" cpu "${peer_pids[@]}")
 	stored=$(dovecot_count)
 	[[ $stored == "$MESSAGES" ]] || die "Postfix's queue is empty but Dovecot holds $stored messages, want $MESSAGES: $(grep -m3 'status=bounced' "$PF/maillog")"
 	R[postfix.seconds]=$(calc "$t1 - $t0")
 	R[postfix.sent_seconds]=$(calc "$t_sent - $t0")
 	R[postfix.rate]=$(calc "$MESSAGES / ${R[postfix.seconds]}")
 	R[postfix.stored]=$stored
+	R[postfix.cpu_per_k]=$(calc "($cpu1 - $cpu0) * 1000 / $MESSAGES")
 
 	log "2c. Postfix: DATA->250 latency, $LAT_N messages over $SESSIONS connections"
 	"$BIN/smtpbench" latency --addr "127.0.0.1:$postfix_port" --messages "$LAT_N" --conns "$SESSIONS" --size "$SIZE" \
@@ -412,14 +425,17 @@ log "3a. axd: $IDLE idle connections on a fresh server"
 collect "$T/axd.idle"
 
 log "3b. axd throughput"
+cpu0=$("$BIN/smtpbench" cpu "$axd_pid")
 t0=$(now)
 load axd "$axd_port"
 t1=$(now)
+cpu1=$("$BIN/smtpbench" cpu "$axd_pid")
 stored=$("$BIN/smtpbench" count --socket "$AX/data/control.sock" --users "$USERS" --domain "$DOMAIN")
 [[ $stored == "$MESSAGES" ]] || die "every message got its 250 but axd's store holds $stored, want $MESSAGES"
 R[axd.seconds]=$(calc "$t1 - $t0")
 R[axd.rate]=$(calc "$MESSAGES / ${R[axd.seconds]}")
 R[axd.stored]=$stored
+R[axd.cpu_per_k]=$(calc "($cpu1 - $cpu0) * 1000 / $MESSAGES")
 
 log "3c. axd: DATA->250 latency, $LAT_N messages over $SESSIONS connections"
 "$BIN/smtpbench" latency --addr "127.0.0.1:$axd_port" --messages "$LAT_N" --conns "$SESSIONS" --size "$SIZE" \
@@ -454,12 +470,15 @@ else
 fi
 row "  client ceiling (smtp-sink)" "-" "smtp-sink $(fmt "${R[sink.rate]}" 0) msg/s" \
 	"$(fmt "$(calc "${R[axd.rate]} / ${R[sink.rate]}")")x" "-" "(info)"
-peer_lat="-" peer_mem="-" mem_ratio="-"
+peer_lat="-" peer_mem="-" mem_ratio="-" peer_cpu="-" cpu_ratio="-"
 if [[ $SKIP_POSTFIX != 1 ]]; then
+	peer_cpu="Postfix+Dovecot $(fmt "${R[postfix.cpu_per_k]}") s"
+	cpu_ratio="$(fmt "$(calc "${R[postfix.cpu_per_k]} / ${R[axd.cpu_per_k]}")")x"
 	peer_lat="Postfix $(fmt "${R[postfix.latency.p99_ms]}" 1) ms"
 	peer_mem="Postfix $(kib "${R[postfix.idle.pss_per_conn]}") KiB PSS"
 	mem_ratio="$(fmt "$(calc "${R[postfix.idle.pss_per_conn]} / ${R[axd.idle.rss_per_conn]}")" 1)x"
 fi
+row "  server CPU per 1000 messages" "$(fmt "${R[axd.cpu_per_k]}") s" "$peer_cpu" "$cpu_ratio" "-" "(info)"
 row "DATA->250 p99, $LAT_N msgs, $SESSIONS conns" "$(fmt "${R[axd.latency.p99_ms]}" 1) ms" "$peer_lat" "-" "-" "(info)"
 row "memory per idle conn, $IDLE open" "$(kib "${R[axd.idle.rss_per_conn]}") KiB RSS" "$peer_mem" "$mem_ratio" "-" "(info)"
 echo

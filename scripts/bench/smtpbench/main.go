@@ -4,6 +4,7 @@
 //	smtpbench latency --addr HOST:PORT --messages N --conns C --size BYTES --users U --domain D --prefix P
 //	smtpbench idle --addr HOST:PORT --conns N (--pid PID | --ppid PID --comm NAME) --prefix P
 //	smtpbench count --socket PATH --users U --domain D
+//	smtpbench cpu PID...
 //
 // ports prints N free TCP ports on 127.0.0.1, one a line. latency sends N
 // messages over C connections kept open (EHLO once, then MAIL, RCPT,
@@ -14,7 +15,8 @@
 // one process (--pid: axd) or the sum over the children of a process
 // with a given name (--ppid and --comm: Postfix's smtpd processes of its
 // master). count prints the messages axd holds for the accounts
-// <i>u@D, i in 1..U, through the control socket.
+// <i>u@D, i in 1..U, through the control socket. cpu prints the CPU
+// seconds used so far by the process trees under the pids.
 //
 // latency and idle print "key value" lines, keys prefixed by --prefix.
 package main
@@ -26,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: smtpbench ports|latency|idle|count [flags]")
+		fmt.Fprintln(os.Stderr, "usage: smtpbench ports|latency|idle|count|cpu [flags]")
 		os.Exit(64)
 	}
 	var err error
@@ -39,6 +41,8 @@ func main() {
 		err = idle(os.Args[2:])
 	case "count":
 		err = count(os.Args[2:])
+	case "cpu":
+		err = cpu(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

@@ -74,7 +74,9 @@ func TestFetchSections(t *testing.T) {
 	if got := c.appendMsg("INBOX", `(\Flagged $Work) "02-Mar-2026 10:00:00 +0100"`, []byte(multipartMsg)); !strings.HasPrefix(got, "OK [APPENDUID ") {
 		t.Fatalf("APPEND = %q", got)
 	}
-	c.ok("SELECT INBOX")
+	if u := c.ok("SELECT INBOX"); !hasLine(u, "* FLAGS (", `\Seen`, "$Work") || !hasLine(u, "PERMANENTFLAGS (", "$Work", `\*`) {
+		t.Errorf("SELECT = %q, want FLAGS and PERMANENTFLAGS with the keyword $Work", u)
+	}
 
 	for _, tc := range []struct{ item, want string }{
 		{"BODY[]", multipartMsg},

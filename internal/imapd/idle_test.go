@@ -88,3 +88,51 @@ func TestTwoSessionsAndIdle(t *testing.T) {
 		t.Errorf("B after its mailbox was deleted: %q", u)
 	}
 }
+
+// TestWatcherOverflow makes more commits than a session's watcher holds
+// while the session is silent: it must then compare its view with the
+// store and still tell the client every change, once.
+func TestWatcherOverflow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	a := e.login(alice)
+	fill(t, a, 3)
+	b := e.login(alice)
+	b.ok("SELECT INBOX")
+	ctx := context.Background()
+	mb, err := e.st.GetMailbox(alice, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		op := store.FlagsAdd
+		if i%2 == 1 {
+			op = store.FlagsRemove
+		}
+		if _, _, err := e.st.StoreFlags(ctx, mb.ID, []uint32{1}, op, store.FlagFlagged, nil, 0); err != nil {
+			t.Fatalf("StoreFlags: %v", err)
+		}
+	}
+	if _, _, err := e.st.StoreFlags(ctx, mb.ID, []uint32{1}, store.FlagsAdd, store.FlagAnswered, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.st.StoreFlags(ctx, mb.ID, []uint32{2}, store.FlagsAdd, store.FlagDeleted, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.Expunge(ctx, mb.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.st.Deliver(ctx, msg("late", "x"), store.Delivery{Targets: []store.Target{{Account: alice}}}); err != nil {
+		t.Fatal(err)
+	}
+	u := b.ok("NOOP")
+	if !strings.Contains(e.logs.String(), "watcher overflowed") {
+		t.Errorf("the watcher did not overflow: the test does not test the resync")
+	}
+	if strings.Join(u, "|") != `* 2 EXPUNGE|* 3 EXISTS|* 1 FETCH (UID 1 FLAGS (\Answered))` {
+		t.Errorf("NOOP after an overflow = %q", u)
+	}
+	if u := b.ok("FETCH 1:* (UID)"); strings.Join(u, "|") != "* 1 FETCH (UID 1)|* 2 FETCH (UID 3)|* 3 FETCH (UID 4)" {
+		t.Errorf("view after an overflow: %q", u)
+	}
+}

@@ -93,12 +93,23 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 		flags:    make(map[uint32]pendingFlags),
 	}
 	var firstUnseen uint32
+	keywords := make(map[string]bool)
 	for i, st := range states {
 		sel.view[i] = viewMsg{uid: st.UID, modSeq: st.ModSeq}
 		if firstUnseen == 0 && st.Flags&store.FlagSeen == 0 {
 			firstUnseen = uint32(i + 1)
 		}
+		for _, k := range st.Keywords {
+			if len(keywords) < maxListedKeywords {
+				keywords[k] = true
+			}
+		}
 	}
+	flags := slices.Clone(mailboxFlags)
+	for k := range keywords {
+		flags = append(flags, imap.Flag(k))
+	}
+	slices.Sort(flags[len(mailboxFlags):])
 	uidNext := mb.UIDNext
 	if l := sel.lastUID(); l >= uidNext {
 		uidNext = l + 1
@@ -106,8 +117,8 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 	ss.sel = sel
 	ss.log.Debug("mailbox selected", "mailbox", mb.Name, "messages", len(states))
 	return &imap.SelectData{
-		Flags:             mailboxFlags,
-		PermanentFlags:    permanentFlags(sel.readOnly),
+		Flags:             flags,
+		PermanentFlags:    permanentFlags(flags, sel.readOnly),
 		NumMessages:       uint32(len(sel.view)),
 		FirstUnseenSeqNum: firstUnseen,
 		UIDNext:           imap.UID(uidNext),
@@ -115,13 +126,19 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 	}, nil
 }
 
+// mailboxFlags are the system flags every mailbox has; SELECT adds the
+// keywords its messages use, up to maxListedKeywords.
 var mailboxFlags = []imap.Flag{imap.FlagAnswered, imap.FlagFlagged, imap.FlagDeleted, imap.FlagSeen, imap.FlagDraft, imap.FlagForwarded}
 
-func permanentFlags(readOnly bool) []imap.Flag {
+const maxListedKeywords = 256
+
+// permanentFlags are the flags the client may set: all, and new keywords
+// (\*), unless the mailbox is read-only.
+func permanentFlags(flags []imap.Flag, readOnly bool) []imap.Flag {
 	if readOnly {
 		return []imap.Flag{}
 	}
-	return append(slices.Clone(mailboxFlags), imap.FlagWildcard)
+	return append(slices.Clone(flags), imap.FlagWildcard)
 }
 
 func (ss *session) Unselect() error {
@@ -190,6 +207,7 @@ func (ss *session) drain() {
 		break
 	}
 	if sel.watcher.Overflowed() {
+		ss.log.Debug("watcher overflowed; comparing the view with the store", "mailbox", sel.mb.Name)
 		ss.resync()
 	}
 }

@@ -159,6 +159,9 @@ func TestFetchSections(t *testing.T) {
 		t.Errorf("EXAMINE: BODY[] set \\Seen: %q", u)
 	}
 	c.expect("NO", `STORE 1 +FLAGS (\Seen)`)
+	c.expect("NO", "UID EXPUNGE 1")
+	c.expect("NO", "MOVE 1 Trash")
+	c.ok("CLOSE")
 }
 
 func TestLargeMessage(t *testing.T) {

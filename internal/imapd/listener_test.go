@@ -1,6 +1,7 @@
 package imapd
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"net/netip"
@@ -65,3 +66,22 @@ func TestAccountIdleTimeout(t *testing.T) {
 }
 
 func (c *client) ip() netip.Addr { return c.c.LocalAddr().(*net.TCPAddr).AddrPort().Addr().Unmap() }
+
+func TestReject(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{}, withListener(t, listener.Options{
+		Name:   "imap",
+		Rules:  []listener.Rule{{Match: "127.0.0.1", Action: listener.ActionDeny}},
+		Reject: Reject,
+	}))
+	conn, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := &client{t: t, c: conn, br: bufio.NewReader(conn)}
+	c.deadline()
+	if l := c.line(); l != "* BYE Access denied" {
+		t.Errorf("refused connection got %q", l)
+	}
+}

@@ -78,6 +78,12 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 func (ss *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
 	sel := ss.sel
 	if sel.readOnly {
+		if uids == nil {
+			// CLOSE of an EXAMINEd mailbox comes here too (imapserver
+			// gives no way to tell it from EXPUNGE): expunge nothing,
+			// as RFC 9051 §6.4.1 says CLOSE does then.
+			return nil
+		}
 		return errReadOnly
 	}
 	var set imap.NumSet = imap.UIDSet{{Start: 1, Stop: 0}}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/listener"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -28,7 +30,9 @@ const DefaultAppendLimit = 64 << 20
 
 // Options configures a Server.
 type Options struct {
-	// Hostname names this server in logs; "" means the system's host name.
+	// Hostname is this server's name; "" means the system's host name.
+	// go-imap's greeting has a fixed text, so it shows only in the log
+	// when serving starts.
 	Hostname string
 	// Store holds the mailboxes. Required.
 	Store *store.Store
@@ -159,6 +163,7 @@ func (s *Server) Serve(l net.Listener) error {
 		delete(s.listeners, l)
 		s.mu.Unlock()
 	}()
+	s.log.Info("serving", "addr", l.Addr().String(), "hostname", s.opts.Hostname, "implicit_tls", s.opts.ImplicitTLS, "starttls", s.opts.TLSConfig != nil)
 	s.startOnce.Do(func() {
 		s.inner.Add(2)
 		go func() { defer s.inner.Done(); _ = s.open.Serve(s.openL) }()
@@ -262,4 +267,16 @@ func (l libLogger) Printf(format string, args ...any) {
 	default:
 		l.log.Warn("imap library", "detail", msg)
 	}
+}
+
+// Reject writes the refusal of a connection that a listener.Listener does
+// not admit (listener.Options.Reject): an untagged BYE (RFC 9051 §7.1.5)
+// with a short reason, temporary ones inviting a retry. Under implicit TLS
+// it must be given the TLS connection, not the raw one.
+func Reject(conn net.Conn, reason listener.Reason) {
+	text := "Access denied"
+	if reason.Temporary() {
+		text = "Too many connections, try again later"
+	}
+	_, _ = io.WriteString(conn, "* BYE "+text+"\r\n")
 }

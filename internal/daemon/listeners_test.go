@@ -103,6 +103,8 @@ import json, smtplib, sys
 host, port = sys.argv[1], int(sys.argv[2])
 out = {}
 with smtplib.SMTP(host, port, local_hostname="py.example.net", timeout=10) as s:
+    s.ehlo()
+    out["size"] = s.esmtp_features.get("size", "")
     out["refused"] = {k: v[0] for k, v in s.sendmail("a@remote.test", ["alice@example.org"], b"Subject: hi\r\n\r\nhi\r\n").items()}
     try:
         s.sendmail("a@remote.test", ["victim@remote.test"], b"Subject: relay\r\n\r\nno\r\n")
@@ -137,6 +139,7 @@ print(json.dumps({"replies": replies}))
 func TestServesSMTPAndLMTP(t *testing.T) {
 	t.Parallel()
 	d := mailtest.Start(t, mailtest.Options{Config: `
+limits: {max_message_size: 3M}
 listeners:
   smtp: {listen: "127.0.0.1:0"}
   lmtp: {listen: "127.0.0.1:0"}
@@ -152,12 +155,13 @@ listeners:
 		t.Errorf("status listeners = %v, %v; want smtp at its bound address", st.Listeners, err)
 	}
 	var mx struct {
+		Size    string
 		Refused map[string]int
 		Relay   any
 	}
 	python3(t, deliverScript, hostPort(d.Addr(t, "smtp")), &mx)
-	if len(mx.Refused) != 0 || mx.Relay != float64(550) {
-		t.Errorf("MX: refused %v, relay %v; want none and 550", mx.Refused, mx.Relay)
+	if len(mx.Refused) != 0 || mx.Relay != float64(550) || mx.Size != "3145728" {
+		t.Errorf("MX: SIZE %q, refused %v, relay %v; want limits.max_message_size 3145728, none and 550", mx.Size, mx.Refused, mx.Relay)
 	}
 	if n := messages(t, d, "alice@example.org"); n != 1 {
 		t.Fatalf("alice has %d messages after MX delivery, want 1\n%s", n, d.Log())

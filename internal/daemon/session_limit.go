@@ -51,7 +51,8 @@ const maxRejecting = 256
 // raw connection takes a place before the listener's rules see it, and
 // gives it back when closed. A connection the listener then refuses holds
 // its place only while its refusal is written. Refused connections get
-// reject(conn, listener.ReasonBusy) and are never returned.
+// reject(conn, listener.ReasonBusy) (nil: closed without a word) and are
+// never returned.
 type limitedListener struct {
 	net.Listener
 	limit     *sessionLimit
@@ -96,6 +97,10 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 // refuse writes the refusal in its own goroutine, so that a client that
 // does not read cannot hold up Accept.
 func (l *limitedListener) refuse(c net.Conn) {
+	if l.reject == nil {
+		_ = c.Close() // a service with no refusal of its own
+		return
+	}
 	select {
 	case l.rejecting <- struct{}{}:
 	default:

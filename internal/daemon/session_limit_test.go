@@ -139,3 +139,38 @@ func TestDrainFailsReads(t *testing.T) {
 		t.Fatalf("write after drain: %v", err)
 	}
 }
+
+// With no reject function, a connection over the cap is closed without a
+// word rather than crashing the daemon.
+func TestSessionLimitNilReject(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLimitedListener(raw, &sessionLimit{max: 1}, nil)
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		l.Accept() // refuses the second, then waits until Close
+	}()
+	first, _ := net.Dial("tcp", raw.Addr().String())
+	defer first.Close()
+	c := <-accepted
+	defer c.Close()
+	second, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	second.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := second.Read(make([]byte, 16)); n != 0 || err == nil {
+		t.Fatalf("second connection read %d, %v; want closed without a word", n, err)
+	}
+	if l.Refused() != 1 {
+		t.Errorf("refused = %d, want 1", l.Refused())
+	}
+}

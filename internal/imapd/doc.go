@@ -1,6 +1,7 @@
-// Package imapd is axmail's IMAP server (RFC 3501/9051 IMAP4rev1 with
-// IDLE, UIDPLUS, MOVE, UNSELECT, NAMESPACE, SPECIAL-USE, CREATE-SPECIAL-USE,
-// LIST-EXTENDED, LIST-STATUS, STATUS=SIZE, ESEARCH, CHILDREN, ENABLE,
+// Package imapd is axmail's IMAP server (IMAP4rev1, RFC 3501, and
+// IMAP4rev2, RFC 9051, with IDLE, UIDPLUS, MOVE, UNSELECT, NAMESPACE,
+// SPECIAL-USE, CREATE-SPECIAL-USE, LIST-EXTENDED, LIST-STATUS,
+// STATUS=SIZE, ESEARCH, SEARCHRES, BINARY, CHILDREN, ENABLE, UTF8=ACCEPT,
 // LITERAL+, SASL-IR and APPENDLIMIT), a backend for go-imap v2's
 // imapserver: the library owns the wire protocol (parsing, literals,
 // STARTTLS, AUTHENTICATE PLAIN), this package supplies the Session over
@@ -52,8 +53,11 @@
 // none was cached. SELECT, STATUS and LIST read the index only. Body
 // sections (BODY[], HEADER, HEADER.FIELDS(.NOT), TEXT, MIME, part numbers,
 // partial ranges) are located by scanning header blocks and MIME
-// boundaries through a bounded buffer (sections.go) and then streamed from
-// the container with pread: a message is never held whole, except by
+// boundaries through a bounded buffer (sections.go), numbering and sizing
+// parts as internal/message does for BODYSTRUCTURE, and then streamed from
+// the container with pread. BINARY sections are decoded as they stream,
+// once to count their size and once to send them (binary.go). A message
+// is never held whole, except by
 // APPEND, which the store needs whole, bounded by APPENDLIMIT (the
 // account's message size limit, DefaultAppendLimit without one). SEARCH
 // reads headers or streams text parts only for the keys that need them.
@@ -68,10 +72,12 @@
 // # Not supported
 //
 // go-imap v2.0.0-beta.8's imapserver has no hook for CONDSTORE (it parses
-// no UNCHANGEDSINCE or CHANGEDSINCE), QUOTA (no GETQUOTA command), ID or
-// BINARY through this backend: they are not advertised, and CONDSTORE and
-// BINARY items are refused with BAD. SEARCHRES ($) is not offered. A
-// non-synchronizing literal (LITERAL+) larger than APPENDLIMIT is refused
-// by imapserver, which then reads its bytes as commands; each fails as a
-// bad command.
+// no UNCHANGEDSINCE or CHANGEDSINCE and cannot advertise it), QUOTA (no
+// GETQUOTA command) or ID: they are not advertised, and CONDSTORE items
+// that reach the session are refused with BAD. \Recent is never set, so
+// RECENT and NEW match nothing. Some client errors are answered by
+// imapserver itself, before the session sees them: an invalid number in a
+// set or an unknown SEARCH key gets NO [SERVERBUG]; a non-synchronizing
+// literal (LITERAL+) larger than APPENDLIMIT is refused and its bytes then
+// read as commands, each failing as a bad command.
 package imapd

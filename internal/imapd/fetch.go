@@ -17,15 +17,13 @@ const fetchChunk = 256
 // the index, ENVELOPE and BODYSTRUCTURE from the summary cached with each
 // message; body sections are located by scanning the message's header
 // blocks and boundaries and streamed from its container, never held
-// whole. A body section without PEEK sets \Seen first, and FLAGS then
-// comes with the response.
+// whole; BINARY sections are decoded twice as they stream, once to count
+// and once to send. A body or binary section without PEEK sets \Seen
+// first, and FLAGS then comes with the response.
 func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
 	sel := ss.sel
 	if options.ModSeq || options.ChangedSince != 0 {
 		return errNoCondStore
-	}
-	if len(options.BinarySection) > 0 || len(options.BinarySectionSize) > 0 {
-		return errNoBinary
 	}
 	idx, err := sel.resolve(numSet)
 	if err != nil {
@@ -79,6 +77,11 @@ func setsSeen(o *imap.FetchOptions) bool {
 			return true
 		}
 	}
+	for _, s := range o.BinarySection {
+		if !s.Peek {
+			return true
+		}
+	}
 	return false
 }
 
@@ -122,6 +125,14 @@ type preparedSection struct {
 	size int64
 }
 
+// preparedBinary is a BINARY section ready to write: where its decoded
+// bytes start and how many there are.
+type preparedBinary struct {
+	item       *imap.FetchItemBinarySection
+	open       func() io.Reader
+	from, size int64
+}
+
 // fetchOne writes the FETCH response of one message. Everything that may
 // fail is done before the response starts, so that an error never leaves
 // half a response on the wire.
@@ -135,7 +146,9 @@ func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.Me
 	}
 	var mr *store.MessageReader
 	var sections []preparedSection
-	if len(o.BodySection) > 0 {
+	var binaries []preparedBinary
+	var binarySizes []int64
+	if len(o.BodySection) > 0 || len(o.BinarySection) > 0 || len(o.BinarySectionSize) > 0 {
 		var err error
 		if mr, err = ss.srv.opts.Store.OpenMessage(info.GUID); err != nil {
 			return ss.fail("fetch", err)
@@ -148,6 +161,33 @@ func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.Me
 			}
 			segs, size := applyPartial(segs, item.Partial)
 			sections = append(sections, preparedSection{item, segs, size})
+		}
+		for _, item := range o.BinarySection {
+			open, ok, err := binarySource(mr, mr.Size(), item.Part)
+			if err != nil {
+				return ss.fail("fetch", err)
+			}
+			b := preparedBinary{item: item, open: open}
+			if ok {
+				total := binaryLen(open)
+				b.size = total
+				if p := item.Partial; p != nil {
+					b.from = min(p.Offset, total)
+					b.size = min(b.from+p.Size, total) - b.from
+				}
+			}
+			binaries = append(binaries, b)
+		}
+		for _, item := range o.BinarySectionSize {
+			open, ok, err := binarySource(mr, mr.Size(), item.Part)
+			if err != nil {
+				return ss.fail("fetch", err)
+			}
+			var n int64
+			if ok {
+				n = binaryLen(open)
+			}
+			binarySizes = append(binarySizes, n)
 		}
 	}
 
@@ -182,7 +222,46 @@ func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.Me
 			return err
 		}
 	}
+	for _, b := range binaries {
+		lw := rw.WriteBinarySection(b.item, b.size)
+		if err := ss.writeBinary(lw, b); err != nil {
+			lw.Close()
+			rw.Close()
+			return err
+		}
+		if err := lw.Close(); err != nil {
+			rw.Close()
+			return err
+		}
+	}
+	for i, item := range o.BinarySectionSize {
+		rw.WriteBinarySectionSize(item, uint32(min(binarySizes[i], int64(^uint32(0)))))
+	}
 	return rw.Close()
+}
+
+// writeBinary streams a decoded section; a second decoding that comes out
+// short (the container failed to read) is padded, as writeSegments does.
+func (ss *session) writeBinary(lw io.Writer, b preparedBinary) error {
+	if b.open == nil || b.size == 0 {
+		return nil
+	}
+	src := b.open()
+	if _, err := io.CopyN(io.Discard, src, b.from); err != nil {
+		ss.log.Error("fetch: message unreadable", "err", err)
+		_, werr := io.Copy(lw, io.LimitReader(spaces{}, b.size))
+		return werr
+	}
+	cw := &countWriter{w: lw}
+	if _, err := io.CopyN(cw, src, b.size); err != nil {
+		if cw.err != nil {
+			return cw.err
+		}
+		ss.log.Error("fetch: message unreadable", "err", err)
+		_, werr := io.Copy(lw, io.LimitReader(spaces{}, b.size-cw.n))
+		return werr
+	}
+	return nil
 }
 
 // writeSegments streams a section from the container. A read failure

@@ -33,7 +33,13 @@ func (sel *selected) resolve(set imap.NumSet) ([]int, error) {
 		}
 	case imap.UIDSet:
 		if imap.IsSearchRes(s) {
-			return nil, errSearchRes
+			// "$", the saved result of SEARCH RETURN (SAVE) (RFC 5182).
+			for _, uid := range sel.saved {
+				if i := sel.seqOf(uid); i >= 0 {
+					idx = append(idx, i)
+				}
+			}
+			break
 		}
 		last := sel.lastUID()
 		for _, r := range s {

@@ -29,7 +29,7 @@ func TestMalformedInput(t *testing.T) {
 		"FETCH 99 (FLAGS)",          // beyond the mailbox
 		"FETCH a:b (FLAGS)",         // not a set
 		"FETCH 1 (BODY[1.x])",       // bad section
-		"FETCH 1 (BINARY[1])",       // not offered
+		"FETCH 1 (BINARY[1.x])",     // bad binary section
 		"STORE 1 +FLAGS (\\Seen",    // unbalanced
 		"STORE 1 BOGUS (\\Seen)",    // bad item
 		`STORE 1 FLAGS (\NotAFlag)`, // unknown system flag

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,9 +24,6 @@ import (
 // Messages are read only when the cheaper keys have not decided.
 func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
 	sel := ss.sel
-	if options != nil && options.ReturnSave {
-		return nil, errSearchRes
-	}
 	if usesModSeq(criteria) {
 		return nil, errNoCondStore
 	}
@@ -72,6 +70,14 @@ func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria
 	} else {
 		data.All = seqs
 	}
+	if options != nil && options.ReturnSave {
+		sel.saved = sel.saved[:0]
+		if all, ok := uids.Nums(); ok {
+			for _, u := range all {
+				sel.saved = append(sel.saved, uint32(u))
+			}
+		}
+	}
 	return data, nil
 }
 
@@ -110,6 +116,12 @@ func (m *candidate) match(c *imap.SearchCriteria) bool {
 		}
 	}
 	for _, s := range c.UID {
+		if imap.IsSearchRes(s) {
+			if _, found := slices.BinarySearch(sel.saved, m.info.UID); !found {
+				return false
+			}
+			continue
+		}
 		if !inRanges(m.info.UID, sel.lastUID(), uidRanges(s)) {
 			return false
 		}

@@ -28,6 +28,7 @@ type entity struct {
 	start, bodyStart, end int64
 	mediaType             string // lower case, "text/plain" by default
 	boundary              string // of a multipart
+	encoding              string // Content-Transfer-Encoding, lower case
 }
 
 func (e entity) multipart() bool { return strings.HasPrefix(e.mediaType, "multipart/") }
@@ -71,6 +72,7 @@ func readEntity(r io.ReaderAt, start, end int64, defaultType string) (entity, er
 	if err != nil {
 		return e, nil // unparsable header: the default type
 	}
+	e.encoding = strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	if v := h.Get("Content-Type"); v != "" {
 		// As internal/message reads it, so that parts are numbered and
 		// sized as BODYSTRUCTURE says: an invalid type is text/plain

@@ -39,6 +39,10 @@ type selected struct {
 	added    []uint32        // UIDs above the view's last, unsorted
 	flags    map[uint32]pendingFlags
 	gone     bool // the mailbox was deleted or renamed away
+
+	// saved is the result of the last SEARCH RETURN (SAVE), as UIDs in
+	// order: "$" (RFC 5182), empty after SELECT.
+	saved []uint32
 }
 
 func (sel *selected) close() { sel.watcher.Close() }

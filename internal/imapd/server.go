@@ -123,6 +123,9 @@ func New(opts Options) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	caps := imap.CapSet{
 		imap.CapIMAP4rev1:        {},
+		imap.CapIMAP4rev2:        {},
+		imap.CapBinary:           {},
+		imap.CapSearchRes:        {},
 		imap.CapNamespace:        {},
 		imap.CapUIDPlus:          {},
 		imap.CapESearch:          {},

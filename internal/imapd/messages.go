@@ -45,6 +45,20 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 	for _, u := range updated {
 		changed[u.UID] = u
 	}
+	// Unchanged messages still get their flags in the reply (RFC 9051
+	// §6.4.6), read in one pass; one expunged meanwhile is left out.
+	var unchanged map[uint32]store.MessageInfo
+	if !flags.Silent && len(changed) < len(uids) {
+		var rest []uint32
+		for _, uid := range uids {
+			if _, ok := changed[uid]; !ok {
+				rest = append(rest, uid)
+			}
+		}
+		if unchanged, err = ss.infos(rest); err != nil {
+			return ss.fail("store", err)
+		}
+	}
 	for _, i := range idx {
 		m := &sel.view[i]
 		u, ok := changed[m.uid]
@@ -55,10 +69,8 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 			continue
 		}
 		if !ok {
-			// Unchanged (or expunged meanwhile): the client still gets
-			// the flags it asked about (RFC 9051 §6.4.6).
-			info, err := ss.srv.opts.Store.Message(sel.mb.ID, m.uid)
-			if err != nil {
+			info, found := unchanged[m.uid]
+			if !found {
 				continue
 			}
 			u = store.FlagUpdate{UID: m.uid, Flags: info.Flags, Keywords: info.Keywords, ModSeq: info.ModSeq}

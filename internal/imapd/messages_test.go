@@ -39,6 +39,10 @@ func TestStoreCopyMoveExpunge(t *testing.T) {
 		t.Errorf("UID STORE = %q", u)
 	}
 	c.expect("BAD", `STORE 1 +FLAGS (\Bogus)`)
+	// A STORE that changes nothing still answers with the flags.
+	if u := c.ok(`STORE 1:2 +FLAGS (\Deleted)`); len(u) != 2 || !hasLine(u, "* 2 FETCH (FLAGS (", `\Deleted`) {
+		t.Errorf("STORE without change = %q", u)
+	}
 
 	c.ok("COPY 3:4 Archive")
 	_, tagged := c.do("COPY 3:4 Archive")

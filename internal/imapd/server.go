@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -172,18 +173,28 @@ func (s *Server) Serve(l net.Listener) error {
 		go func() { defer s.inner.Done(); _ = s.open.Serve(s.openL) }()
 		go func() { defer s.inner.Done(); _ = s.strict.Serve(s.strictL) }()
 	})
+	var backoff time.Duration
 	for {
 		c, err := l.Accept()
 		if err != nil {
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return fmt.Errorf("imapd: accept: %w", err)
 			}
-			return fmt.Errorf("imapd: accept: %w", err)
+			// Out of file descriptors and the like: wait and retry, as
+			// net/http does, rather than stop serving.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed", "err", err, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-s.ctx.Done():
+				return ErrServerClosed
+			}
+			continue
 		}
+		backoff = 0
 		wc := newWatchConn(c)
 		target := s.strictL
 		if s.opts.ImplicitTLS || s.opts.InsecureAuth || (!s.opts.LoopbackInsecure && wc.guard.IP().IsLoopback()) {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,8 @@ type Daemon struct {
 	penalties *listener.Penalties
 	// listeners are the configured listeners, fixed at start.
 	listeners []*netListener
+	// tls is what every TLS listener presents, loaded at start.
+	tls *tls.Config
 
 	mu sync.Mutex // guards cfg on reload
 }

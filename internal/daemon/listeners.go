@@ -2,9 +2,11 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"reflect"
 	"sort"
 	"sync"
@@ -13,11 +15,12 @@ import (
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/listener"
+	"github.com/axmail/axmail/internal/pop3d"
 	"github.com/axmail/axmail/internal/smtpd"
 )
 
-// server is what a listener serves: smtpd's Server today, IMAP and POP3
-// servers later. It follows net/http's Server.
+// server is what a listener serves: smtpd's, pop3d's or imapd's Server.
+// It follows net/http's Server.
 type server interface {
 	Serve(net.Listener) error
 	Shutdown(ctx context.Context) error
@@ -58,23 +61,30 @@ func newPenalties(p config.Penalties, d *Daemon) *listener.Penalties {
 }
 
 // serverFor builds the server of one listener from its configuration:
-// the single place where a service's Options are made, so that new
-// services and options (submission, TLS) are wired here. It returns nil
-// for a listener whose service is not built yet.
+// the single place where a service's Options are made. It returns nil for
+// a listener whose service is not built yet.
 func (d *Daemon) serverFor(name string, lc config.Listener, cfg *config.Config) (server, error) {
+	var tc *tls.Config
+	if lc.TLS != "none" {
+		var err error
+		if tc, err = d.tlsConfig(cfg); err != nil {
+			return nil, err
+		}
+	}
+	implicit := lc.TLS == "implicit"
+	starttls := tc
+	if implicit {
+		starttls = nil // the listener already speaks TLS
+	}
+	log := d.log.With("component", lc.Service, "listener", name)
 	switch lc.Service {
-	case "smtp", "lmtp":
-		if lc.TLS == "implicit" {
-			return nil, nil // a plaintext SMTP server on an implicit-TLS port would be wrong
-		}
+	case "smtp", "lmtp", "submission":
 		mode := smtpd.ModeMX
-		if lc.Service == "lmtp" {
+		switch lc.Service {
+		case "lmtp":
 			mode = smtpd.ModeLMTP
-		}
-		// Wired with submission and TLS; until then say so rather than
-		// ignore the keys in silence.
-		if len(lc.RelayNetworks) > 0 || lc.InsecureAuth {
-			d.log.Warn("listener: relay_networks and insecure_auth are not applied yet", "listener", name)
+		case "submission":
+			mode = smtpd.ModeSubmission
 		}
 		return smtpd.New(smtpd.Options{
 			Mode:           mode,
@@ -82,10 +92,49 @@ func (d *Daemon) serverFor(name string, lc config.Listener, cfg *config.Config) 
 			Store:          d.store,
 			Directory:      d.dir,
 			MaxMessageSize: int64(cfg.Limits.MaxMessageSize),
-			Logger:         d.log.With("component", "smtpd", "listener", name),
+			TLSConfig:      starttls,
+			ImplicitTLS:    implicit,
+			InsecureAuth:   lc.InsecureAuth,
+			Authenticate:   d.login.Check,
+			RelayNetworks:  lc.RelayPrefixes(),
+			Queue:          d.queue,
+			Logger:         log,
+		})
+	case "pop3":
+		return pop3d.New(pop3d.Options{
+			Hostname:     cfg.Hostname,
+			Store:        d.store,
+			Directory:    d.dir,
+			Authenticate: d.login.Check,
+			TLSConfig:    starttls,
+			ImplicitTLS:  implicit,
+			InsecureAuth: lc.InsecureAuth,
+			Logger:       log,
 		})
 	}
 	return nil, nil
+}
+
+// tlsConfig loads the configured certificate, or the self-signed one made
+// on first start, once for every listener.
+func (d *Daemon) tlsConfig(cfg *config.Config) (*tls.Config, error) {
+	if d.tls != nil {
+		return d.tls, nil
+	}
+	host := cfg.Hostname
+	if host == "" {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		} else {
+			host = "localhost"
+		}
+	}
+	cert, err := listener.LoadOrCreateCertificate(cfg.TLS.Cert, cfg.TLS.Key, cfg.DataDir, host, d.log.With("component", "tls"))
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	d.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return d.tls, nil
 }
 
 // rejectFor returns the greeting-time refusal of a service.
@@ -93,6 +142,8 @@ func rejectFor(service string) func(net.Conn, listener.Reason) {
 	switch service {
 	case "smtp", "submission", "lmtp":
 		return smtpReject
+	case "pop3":
+		return pop3Reject
 	}
 	return nil
 }
@@ -133,9 +184,6 @@ func (d *Daemon) openListeners(cfg *config.Config) error {
 			return fmt.Errorf("listeners.%s.listen: %w", name, err)
 		}
 		nl.state = control.ListenerServing
-		if lc.TLS == "starttls" {
-			d.log.Debug("listener offers no STARTTLS yet", "listener", name)
-		}
 		d.log.Info("listening", "listener", name, "service", lc.Service, "addr", nl.raw.Addr().String())
 	}
 	return nil
@@ -148,6 +196,9 @@ func (nl *netListener) open(srv server, d *Daemon) error {
 		return err
 	}
 	reject := rejectFor(nl.cfg.Service)
+	if nl.cfg.TLS == "implicit" {
+		reject = nil // the client expects a TLS handshake: plain text would be noise
+	}
 	limited := newLimitedListener(raw, nl.limit, reject)
 	never := func(v int) int { // config: 0 never drops; listener: negative never
 		if v == 0 {
@@ -182,8 +233,12 @@ func (d *Daemon) serveListeners(wg *sync.WaitGroup, errs chan<- error) {
 			continue
 		}
 		wg.Go(func() {
-			err := nl.srv.Serve(nl.l)
-			if err == nil || errors.Is(err, smtpd.ErrServerClosed) {
+			var l net.Listener = nl.l
+			if nl.cfg.TLS == "implicit" {
+				l = tls.NewListener(l, d.tls)
+			}
+			err := nl.srv.Serve(l)
+			if err == nil || serverClosed(err) {
 				return
 			}
 			select {
@@ -192,6 +247,11 @@ func (d *Daemon) serveListeners(wg *sync.WaitGroup, errs chan<- error) {
 			}
 		})
 	}
+}
+
+// serverClosed reports whether err is a server's "closed" error.
+func serverClosed(err error) bool {
+	return errors.Is(err, smtpd.ErrServerClosed) || errors.Is(err, pop3d.ErrServerClosed)
 }
 
 // shutdownListeners drains every server at once within ctx: SMTP
@@ -206,7 +266,7 @@ func (d *Daemon) shutdownListeners(ctx context.Context) {
 		}
 		wg.Go(func() {
 			nl.limited.drain()
-			if err := nl.srv.Shutdown(ctx); err != nil && !errors.Is(err, smtpd.ErrServerClosed) {
+			if err := nl.srv.Shutdown(ctx); err != nil && !serverClosed(err) {
 				d.log.Warn("listener shutdown", "listener", nl.name, "err", err)
 			}
 		})

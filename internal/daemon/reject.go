@@ -27,3 +27,22 @@ func smtpRefusal(r listener.Reason) string {
 func smtpReject(c net.Conn, r listener.Reason) {
 	_, _ = io.WriteString(c, smtpRefusal(r))
 }
+
+// pop3Refusal is the greeting that refuses a POP3 client, with the
+// response codes of RFC 3206: SYS/PERM for who the client is, SYS/TEMP
+// for a refusal it should retry later.
+func pop3Refusal(r listener.Reason) string {
+	switch r {
+	case listener.ReasonDenied:
+		return "-ERR [SYS/PERM] Access denied\r\n"
+	case listener.ReasonBanned:
+		return "-ERR [SYS/TEMP] Too many errors from your address, try again later\r\n"
+	default:
+		return "-ERR [SYS/TEMP] Too many connections, try again later\r\n"
+	}
+}
+
+// pop3Reject writes the refusal; the listener closes the connection.
+func pop3Reject(c net.Conn, r listener.Reason) {
+	_, _ = io.WriteString(c, pop3Refusal(r))
+}

@@ -37,6 +37,11 @@ type watchConn struct {
 	guard *listener.Guard
 	lconn *listener.Conn // nil when the listener gave none
 
+	// onClose, set before the connection is served, tells the server
+	// the connection is gone.
+	onClose   func()
+	closeOnce sync.Once
+
 	// closeAfter ends the session after the next tagged reply, with
 	// the BYE it holds.
 	closeAfter atomic.Pointer[string]
@@ -66,6 +71,17 @@ func newWatchConn(c net.Conn) *watchConn {
 		w.guard = listener.NewGuard(ip, false, nil, fallbackMaxBadCommands, fallbackMaxAuthFailures)
 	}
 	return w
+}
+
+// Close closes the connection and tells the server, once.
+func (c *watchConn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(func() {
+		if c.onClose != nil {
+			c.onClose()
+		}
+	})
+	return err
 }
 
 func (c *watchConn) Read(b []byte) (int, error) {

@@ -164,8 +164,16 @@ func (ss *session) Poll(w *imapserver.UpdateWriter, allowExpunge bool) error {
 	return ss.flush(w, allowExpunge)
 }
 
-// Idle waits for changes and tells them as they come, until stop.
+// Idle waits for changes and tells them as they come, until stop. It runs
+// in a goroutine of its own that imapserver does not always wait for (a
+// connection that breaks during IDLE is closed at once), so it holds
+// ss.idleMu, which Close takes too.
 func (ss *session) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	ss.idleMu.Lock()
+	defer ss.idleMu.Unlock()
+	if ss.closed {
+		return nil
+	}
 	if ss.sel == nil {
 		select {
 		case <-stop:

@@ -89,6 +89,7 @@ type Server struct {
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
 	listeners map[net.Listener]struct{}
+	conns     map[*watchConn]struct{}
 }
 
 // New validates opts and returns a Server that is not yet serving.
@@ -120,6 +121,7 @@ func New(opts Options) (*Server, error) {
 		log:       opts.Logger.With("service", "imap"),
 		sessions:  make(map[*session]struct{}),
 		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[*watchConn]struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	caps := imap.CapSet{
@@ -196,6 +198,10 @@ func (s *Server) Serve(l net.Listener) error {
 		}
 		backoff = 0
 		wc := newWatchConn(c)
+		if !s.track(wc) {
+			_ = c.Close()
+			return ErrServerClosed
+		}
 		target := s.strictL
 		if s.opts.ImplicitTLS || s.opts.InsecureAuth || (!s.opts.LoopbackInsecure && wc.guard.IP().IsLoopback()) {
 			target = s.openL
@@ -245,10 +251,33 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		break
 	}
 	s.cancel()
-	_ = s.open.Close()
-	_ = s.strict.Close()
+	// imapserver.Server.Close is not used: it races with a Serve that
+	// has not started yet. Closing the connections ends their sessions,
+	// closing the chanListeners ends imapserver's accept loops.
+	s.mu.Lock()
+	for c := range s.conns {
+		_ = c.Conn.Close()
+	}
+	s.mu.Unlock()
 	s.inner.Wait()
 	return err
+}
+
+// track records an accepted connection until it is closed, for Shutdown;
+// false when the server is closing.
+func (s *Server) track(c *watchConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	c.onClose = func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}
+	return true
 }
 
 func (s *Server) addSession(ss *session) bool {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -43,6 +44,10 @@ type session struct {
 	account string
 	eff     directory.EffectiveSettings
 	sel     *selected // nil when no mailbox is selected
+
+	// idleMu keeps Close from running while Idle does (see Idle).
+	idleMu sync.Mutex
+	closed bool
 }
 
 func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
@@ -64,11 +69,14 @@ func (s *Server) newSession(c *imapserver.Conn) (imapserver.Session, *imapserver
 
 // Close ends the session: imapserver calls it once the connection is over.
 func (ss *session) Close() error {
+	ss.cancel() // ends an Idle still running
+	ss.idleMu.Lock()
+	defer ss.idleMu.Unlock()
+	ss.closed = true
 	if ss.sel != nil {
 		ss.sel.close()
 		ss.sel = nil
 	}
-	ss.cancel()
 	ss.srv.removeSession(ss)
 	ss.log.Debug("session ended")
 	return nil

@@ -136,3 +136,48 @@ func TestWatcherOverflow(t *testing.T) {
 		t.Errorf("view after an overflow: %q", u)
 	}
 }
+
+// TestIdleEnds covers the ways an IDLE ends other than DONE: the client
+// going away and the server shutting down.
+func TestIdleEnds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	gone := e.login(alice)
+	gone.ok("SELECT INBOX")
+	gone.write("i IDLE\r\n")
+	if l := gone.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	gone.c.Close()
+	waitSessions(t, e.srv, 0)
+
+	c := e.login(bob)
+	c.ok("SELECT INBOX")
+	c.write("i IDLE\r\n")
+	if l := c.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown during IDLE: %v", err)
+	}
+	if l := c.line(); !strings.HasPrefix(l, "* BYE") {
+		t.Errorf("IDLE on shutdown: %q, want * BYE", l)
+	}
+}
+
+func waitSessions(t *testing.T, s *Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		got := len(s.sessions)
+		s.mu.Unlock()
+		if got == n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("sessions did not drop to %d", n)
+}

@@ -77,6 +77,13 @@ fuzz-smoke:
 	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=100000x ./internal/directory/
 	$(GO) test -run=NONE -fuzz=FuzzReader -fuzztime=100000x ./internal/accountcsv/
 	$(GO) test -run=NONE -fuzz=FuzzDecode -fuzztime=100000x ./internal/queue/
+	$(GO) test -run=NONE -fuzz=FuzzParseRules -fuzztime=100000x ./internal/listener/
+	$(GO) test -run=NONE -fuzz=FuzzLargestAttachment -fuzztime=100000x ./internal/message/
+	$(GO) test -run=NONE -fuzz=FuzzReceived -fuzztime=100000x ./internal/smtpd/
+	$(GO) test -run=NONE -fuzz=FuzzParsePlain -fuzztime=100000x ./internal/smtpd/
+	$(GO) test -run=NONE -fuzz=FuzzCheckRemote -fuzztime=100000x ./internal/smtpd/
+	$(GO) test -run=NONE -fuzz=FuzzParseCommand -fuzztime=100000x ./internal/pop3d/
+	$(GO) test -run=NONE -fuzz=FuzzLineWriter -fuzztime=100000x ./internal/pop3d/
 
 bench:
 	scripts/bench/store.sh

@@ -104,8 +104,9 @@ type candidate struct {
 	ss     *session
 	seq    uint32
 	info   store.MessageInfo
-	hdr    *mail.Header
-	hdrErr bool
+	hdr       *mail.Header
+	hdrErr    bool
+	bodyStart int64
 }
 
 func (m *candidate) match(c *imap.SearchCriteria) bool {
@@ -201,18 +202,19 @@ func (m *candidate) header() *mail.Header {
 		return nil
 	}
 	n := min(e.bodyStart, maxHeaderParse)
-	b := make([]byte, n, n+2)
+	b := make([]byte, n)
 	if _, err := r.ReadAt(b, 0); err != nil && err != io.EOF {
 		return nil
 	}
-	if !bytes.HasSuffix(b, []byte("\n\n")) && !bytes.HasSuffix(b, []byte("\r\n\r\n")) {
-		b = append(b, '\r', '\n')
-	}
+	// Lines go-message would stop at (an mbox "From " line) are dropped,
+	// as for BODYSTRUCTURE.
+	b = append(cleanHeader(b), '\r', '\n')
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
 	if err != nil {
 		return nil
 	}
 	m.hdr, m.hdrErr = &mail.Header{Header: gomessage.Header{Header: h}}, false
+	m.bodyStart = e.bodyStart
 	return m.hdr
 }
 
@@ -228,12 +230,17 @@ func (m *candidate) contains(s string, withHeader bool) bool {
 			return true
 		}
 	}
+	h := m.header()
+	if h == nil {
+		return false
+	}
 	r, err := m.ss.srv.opts.Store.OpenMessage(m.info.GUID)
 	if err != nil {
 		return false
 	}
 	defer r.Close()
-	e, err := gomessage.Read(bufio.NewReader(r))
+	body := bufio.NewReader(io.NewSectionReader(r, m.bodyStart, r.Size()-m.bodyStart))
+	e, err := gomessage.New(h.Header, body)
 	if e == nil {
 		return false
 	}

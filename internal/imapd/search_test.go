@@ -13,7 +13,7 @@ func TestSearch(t *testing.T) {
 		{`(\Seen)`, `"01-Jan-2026 12:00:00 +0000"`, "From: Carol <carol@example.net>\r\nTo: alice@example.org\r\nSubject: Lunch on Friday\r\nDate: Thu, 01 Jan 2026 12:00:00 +0000\r\n\r\nShall we meet at the Zebra café?\r\n"},
 		{`(\Flagged)`, `"15-Feb-2026 12:00:00 +0000"`, "From: dan@example.com\r\nTo: alice@example.org\r\nCc: bob@example.org\r\nSubject: =?utf-8?q?R=C3=A9sum=C3=A9?=\r\nDate: Sun, 15 Feb 2026 12:00:00 +0000\r\nX-Priority: 1\r\n\r\nPlease find my résumé attached.\r\n"},
 		{`()`, `"20-Mar-2026 12:00:00 +0000"`, "From: carol@example.net\r\nTo: alice@example.org\r\nSubject: Report\r\nDate: Fri, 20 Mar 2026 12:00:00 +0000\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nVGhlIHNlY3JldCB3b3JkIGlzIGFhcmR2YXJrLg==\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\nbinaryneedle\r\n--b--\r\n" + strings.Repeat("padding line\r\n", 200)},
-		{`(\Deleted $Work)`, `"20-Mar-2026 23:00:00 +0000"`, "From: eve@example.com\r\nSubject: Spam\r\n\r\nbuy now\r\n"},
+		{`(\Deleted $Work)`, `"20-Mar-2026 23:00:00 +0000"`, "From eve@example.com Fri Mar 20 23:00:00 2026\r\nFrom: eve@example.com\r\nSubject: Spam\r\n\r\nbuy now\r\n"},
 	}
 	for _, m := range msgs {
 		if got := c.appendMsg("INBOX", m.flags+" "+m.date, []byte(m.raw)); !strings.HasPrefix(got, "OK") {
@@ -38,6 +38,7 @@ func TestSearch(t *testing.T) {
 		{"HEADER X-Priority 1", "2"},
 		{`HEADER X-Priority ""`, "2"},
 		{"BODY zebra", "1"},
+		{"BODY buy", "4"},                    // behind an mbox "From " line
 		{"BODY aardvark", "3"},               // base64-encoded text part
 		{"BODY binaryneedle", ""},            // not a text part
 		{"TEXT lunch", "1"},                  // in the header

@@ -101,9 +101,9 @@ func usesModSeq(c *imap.SearchCriteria) bool {
 // candidate is one message being matched; its header is read at most
 // once, when a key needs it.
 type candidate struct {
-	ss     *session
-	seq    uint32
-	info   store.MessageInfo
+	ss        *session
+	seq       uint32
+	info      store.MessageInfo
 	hdr       *mail.Header
 	hdrErr    bool
 	bodyStart int64

@@ -79,5 +79,7 @@
 // imapserver itself, before the session sees them: an invalid number in a
 // set or an unknown SEARCH key gets NO [SERVERBUG]; a non-synchronizing
 // literal (LITERAL+) larger than APPENDLIMIT is refused and its bytes then
-// read as commands, each failing as a bad command.
+// read as commands, each failing as a bad command; a literal of more than
+// 4096 bytes where a string is expected (SELECT {5000}) leaves imapserver
+// waiting until its 30 s command timeout.
 package imapd

@@ -84,6 +84,8 @@ fuzz-smoke:
 	$(GO) test -run=NONE -fuzz=FuzzCheckRemote -fuzztime=100000x ./internal/smtpd/
 	$(GO) test -run=NONE -fuzz=FuzzParseCommand -fuzztime=100000x ./internal/pop3d/
 	$(GO) test -run=NONE -fuzz=FuzzLineWriter -fuzztime=100000x ./internal/pop3d/
+	$(GO) test -run=NONE -fuzz=FuzzSectionPlan -fuzztime=100000x ./internal/imapd/
+	$(GO) test -run=NONE -fuzz=FuzzLiteralSize -fuzztime=100000x ./internal/imapd/
 
 bench:
 	scripts/bench/store.sh

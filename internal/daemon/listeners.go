@@ -14,6 +14,7 @@ import (
 
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
+	"github.com/axmail/axmail/internal/imapd"
 	"github.com/axmail/axmail/internal/listener"
 	"github.com/axmail/axmail/internal/pop3d"
 	"github.com/axmail/axmail/internal/smtpd"
@@ -100,6 +101,17 @@ func (d *Daemon) serverFor(name string, lc config.Listener, cfg *config.Config) 
 			Queue:          d.queue,
 			Logger:         log,
 		})
+	case "imap":
+		return imapd.New(imapd.Options{
+			Hostname:     cfg.Hostname,
+			Store:        d.store,
+			Directory:    d.dir,
+			Authenticate: d.login.Check,
+			TLSConfig:    starttls,
+			ImplicitTLS:  implicit,
+			InsecureAuth: lc.InsecureAuth,
+			Logger:       log,
+		})
 	case "pop3":
 		return pop3d.New(pop3d.Options{
 			Hostname:     cfg.Hostname,
@@ -144,6 +156,8 @@ func rejectFor(service string) func(net.Conn, listener.Reason) {
 		return smtpReject
 	case "pop3":
 		return pop3Reject
+	case "imap":
+		return imapd.Reject
 	}
 	return nil
 }
@@ -251,7 +265,7 @@ func (d *Daemon) serveListeners(wg *sync.WaitGroup, errs chan<- error) {
 
 // serverClosed reports whether err is a server's "closed" error.
 func serverClosed(err error) bool {
-	return errors.Is(err, smtpd.ErrServerClosed) || errors.Is(err, pop3d.ErrServerClosed)
+	return errors.Is(err, smtpd.ErrServerClosed) || errors.Is(err, pop3d.ErrServerClosed) || errors.Is(err, imapd.ErrServerClosed)
 }
 
 // shutdownListeners drains every server at once within ctx: SMTP

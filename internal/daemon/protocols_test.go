@@ -138,3 +138,77 @@ listeners:
 		t.Errorf("alice has %d messages, want 1 (bob's in the clear)", n)
 	}
 }
+
+const imapScript = `
+import imaplib, json, smtplib, socket, ssl, sys, time
+host, port, smtp_port, user, password = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+out = {}
+m = imaplib.IMAP4(host, port)
+m.starttls(ssl_context=ssl._create_unverified_context())
+m.login(user, password)
+typ, lines = m.list()
+out["list"] = [l.decode() for l in lines]
+typ, data = m.select("INBOX")
+out["exists"] = int(data[0])
+typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)] ENVELOPE)")
+out["fetch"] = data[0][1].decode()
+# IDLE by hand (imaplib has no IDLE before Python 3.14), then a delivery.
+m.send(b"i1 IDLE\r\n")
+out["idle"] = m.readline().decode().strip()
+t0 = time.monotonic()
+with smtplib.SMTP(host, smtp_port, local_hostname="py.example.net", timeout=10) as s:
+    s.sendmail("a@remote.test", [user], b"Subject: while idle\r\n\r\nhello\r\n")
+t1 = time.monotonic()
+m.sock.settimeout(5)
+line = m.readline().decode().strip()
+out["notified"] = line
+out["seconds"] = time.monotonic() - t1
+m.send(b"DONE\r\n")
+out["done"] = m.readline().decode().strip()
+m.logout()
+print(json.dumps(out))
+`
+
+// A real axd serves IMAP with STARTTLS: a first login shows the
+// special-use mailboxes, FETCH returns what SMTP delivered, and an IDLE
+// session hears of a message delivered by SMTP within a second.
+func TestIMAPEndToEnd(t *testing.T) {
+	t.Parallel()
+	d := mailtest.Start(t, mailtest.Options{Config: `
+listeners:
+  smtp: {listen: "127.0.0.1:0"}
+  imap: {listen: "127.0.0.1:0"}
+`})
+	if _, errOut, code := mailtest.Run(t, "", "axctl", "--socket", d.Socket, "domain", "add", "example.org"); code != 0 {
+		t.Fatalf("domain add: %s", errOut)
+	}
+	addUser(t, d, "alice@example.org", "wonderland-7")
+	smtpAddr := d.Addr(t, "smtp")
+	out, code := swaks(t, "--server", smtpAddr, "--from", "a@remote.test", "--to", "alice@example.org", "--header", "Subject: first", "--body", "one")
+	if code != 0 {
+		t.Fatalf("swaks: %d\n%s", code, out)
+	}
+	var r struct {
+		List     []string
+		Exists   int
+		Fetch    string
+		Idle     string
+		Notified string
+		Seconds  float64
+		Done     string
+	}
+	args := append(hostPort(d.Addr(t, "imap")), hostPort(smtpAddr)[1], "alice@example.org", "wonderland-7")
+	python3(t, imapScript, args, &r)
+	list := strings.Join(r.List, "\n")
+	for _, want := range []string{`\Sent`, `\Drafts`, `\Trash`, `\Junk`, `\Archive`, "INBOX"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("LIST lacks %s:\n%s", want, list)
+		}
+	}
+	if r.Exists != 1 || !strings.Contains(r.Fetch, "Subject: first") {
+		t.Errorf("SELECT INBOX: %d messages, FETCH %q; want the one delivered", r.Exists, r.Fetch)
+	}
+	if !strings.HasPrefix(r.Idle, "+") || r.Notified != "* 2 EXISTS" || r.Seconds > 1 || !strings.HasPrefix(r.Done, "i1 OK") {
+		t.Errorf("IDLE: %q, then %q after %.3f s, then %q; want + , * 2 EXISTS within 1 s, i1 OK", r.Idle, r.Notified, r.Seconds, r.Done)
+	}
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # smtp.sh runs the SMTP-in benchmark of issue 4: axd beside Postfix
 # delivering over LMTP into Dovecot mdbox, in the same run, and prints one
-# table with ratios and PASS/MISS (docs/BENCHMARKS.md, section "SMTP
+# table with ratios and PASS/MISS (docs/BENCHMARKS.md, section "SMTP in
 # (issue 4)", says what each figure measures):
 #
 #   1. throughput end to end: Postfix's smtp-source sends 20,000 messages
@@ -13,12 +13,12 @@
 #      fsync), confirmed by the store's count through the control API.
 #      The same client against Postfix's smtp-sink, which stores nothing,
 #      is the client's ceiling. Target: axd >= 8x Postfix+Dovecot.
-#   2. DATA->250 latency, p50/p99/max, of a Go client (smtpbench latency)
-#      sending a bounded number of messages over 16 kept connections.
 #      Beside the wall clock, which the machine's other load moves, the
 #      CPU time (user + system) of the server side over the run, per 1,000
 #      messages: axd's process; Postfix's master and Dovecot's, with every
 #      process under them (smtpd, cleanup, qmgr, lmtp, Dovecot's lmtp...).
+#   2. DATA->250 latency, p50/p99/max, of a Go client (smtpbench latency)
+#      sending a bounded number of messages over 16 kept connections.
 #   3. memory per idle SMTP connection, 1,000 open after EHLO: growth of
 #      axd's RSS (and PSS) against the sum of the PSS of Postfix's smtpd
 #      processes (one per connection), each measured on a fresh server.
@@ -220,7 +220,9 @@ load() {
 # --- 1. the client's ceiling: smtp-sink ------------------------------------------
 
 log "1. smtp-sink on 127.0.0.1:$sink_port"
-smtp-sink -4 -u nobody "127.0.0.1:$sink_port" 1024 >"$T/sink.log" 2>&1 &
+sink_user=()
+[[ $(id -u) == 0 ]] && sink_user=(-u nobody) # smtp-sink refuses to run as root
+smtp-sink -4 "${sink_user[@]}" "127.0.0.1:$sink_port" 1024 >"$T/sink.log" 2>&1 &
 sink_pid=$!
 wait_port "$sink_port" 10 || die "smtp-sink does not listen: $(cat "$T/sink.log")"
 t0=$(now)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -17,8 +18,8 @@ import (
 // per user, all at once: messages/s from the first APPEND to the last
 // tagged OK (each given after the server's fsync), and each APPEND's
 // latency. A round stops early at --duration, counting what was done.
-func appendCmd(args []string) error {
-	fs := flag.NewFlagSet("append", flag.ExitOnError)
+func appendCmd(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("append", flag.ContinueOnError)
 	var targets targetList
 	fs.Var(&targets, "target", "NAME=HOST:PORT of an IMAP server (repeat)")
 	users := fs.String("users", "", "comma-separated logins, one connection each")
@@ -29,7 +30,9 @@ func appendCmd(args []string) error {
 	rounds := fs.Int("rounds", 2, "rounds over the targets")
 	duration := fs.Duration("duration", 90*time.Second, "a round stops after this long")
 	timeout := fs.Duration("timeout", 60*time.Second, "bound of one APPEND")
-	_ = fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	logins := strings.Split(*users, ",")
 	if *users == "" {
 		return errors.New("--users is required")
@@ -40,7 +43,7 @@ func appendCmd(args []string) error {
 	for i := range 64 {
 		msgs = append(msgs, benchmsg.Message(i, *size))
 	}
-	return interleave("append", targets, *rounds, func(t target) (sample, error) {
+	return interleave(out, "append", targets, *rounds, func(t target) (sample, error) {
 		conns := make([]*imapConn, len(logins))
 		defer func() {
 			for _, c := range conns {

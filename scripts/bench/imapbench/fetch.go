@@ -3,14 +3,15 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"time"
 )
 
 // fetch measures FETCH BODY.PEEK[] of a whole mailbox in batches of
 // sequence numbers: messages/s and MB/s (10^6 bytes) of message bytes,
 // from the first FETCH to the last tagged OK.
-func fetch(args []string) error {
-	fs := flag.NewFlagSet("fetch", flag.ExitOnError)
+func fetch(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	var targets targetList
 	fs.Var(&targets, "target", "NAME=HOST:PORT of an IMAP server (repeat)")
 	user := fs.String("user", "", "login")
@@ -21,8 +22,10 @@ func fetch(args []string) error {
 	want := fs.Int("messages", 0, "expected message count; 0 checks none")
 	rounds := fs.Int("rounds", 3, "rounds over the targets")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound of one round")
-	_ = fs.Parse(args)
-	return interleave("fetch", targets, *rounds, func(t target) (sample, error) {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return interleave(out, "fetch", targets, *rounds, func(t target) (sample, error) {
 		c, exists, _, err := openSelected(t.addr, *user, *pass, *mailbox, *timeout)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,13 +48,15 @@ func (l *fillList) Set(v string) error {
 
 // fill appends the messages of every spec to an axd data dir, offline,
 // holding the data-dir lock, and prints messages/s.
-func fill(args []string) error {
-	fs := flag.NewFlagSet("fill", flag.ExitOnError)
+func fill(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("fill", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "", "axd's data directory")
 	var specs fillList
 	fs.Var(&specs, "account", "EMAIL:COUNT:SIZE (repeat)")
 	conc := fs.Int("concurrency", 64, "concurrent appenders")
-	_ = fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if *dataDir == "" || len(specs) == 0 {
 		return errors.New("--data-dir and --account are required")
 	}
@@ -75,7 +78,7 @@ func fill(args []string) error {
 		}
 		total += sp.count
 	}
-	fmt.Printf("fill.messages %d\nfill.rate %.0f\n", total, float64(total)/time.Since(start).Seconds())
+	fmt.Fprintf(out, "fill.messages %d\nfill.rate %.0f\n", total, float64(total)/time.Since(start).Seconds())
 	return nil
 }
 

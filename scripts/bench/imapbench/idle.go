@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 )
@@ -11,8 +12,8 @@ import (
 // idle holds N connections, each logged in with INBOX selected, and
 // prints what they cost the server in memory, measured with all of them
 // open against a measure taken before the first.
-func idle(args []string) error {
-	fs := flag.NewFlagSet("idle", flag.ExitOnError)
+func idle(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("idle", flag.ContinueOnError)
 	addr := fs.String("addr", "", "IMAP server HOST:PORT")
 	user := fs.String("user", "", "login")
 	pass := fs.String("pass", "", "password")
@@ -24,7 +25,9 @@ func idle(args []string) error {
 	settle := fs.Duration("settle", 3*time.Second, "wait before each measure")
 	timeout := fs.Duration("timeout", 60*time.Second, "bound of one connection's LOGIN and SELECT")
 	prefix := fs.String("prefix", "idle", "key prefix")
-	_ = fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if (*pid == 0) == (*ppid == 0) {
 		return errors.New("give one of --pid and --ppid")
 	}
@@ -70,13 +73,13 @@ func idle(args []string) error {
 		}
 	}
 	n := float64(len(held))
-	fmt.Printf("%s.conns %d\n", *prefix, len(held))
-	fmt.Printf("%s.procs %d\n", *prefix, after.procs)
-	fmt.Printf("%s.open_seconds %.3f\n", *prefix, opened.Seconds())
-	fmt.Printf("%s.rss_per_conn %.0f\n", *prefix, float64(after.rss-before.rss)/n)
-	fmt.Printf("%s.pss_per_conn %.0f\n", *prefix, float64(after.pss-before.pss)/n)
-	fmt.Printf("%s.rss_before %d\n%s.rss_after %d\n", *prefix, before.rss, *prefix, after.rss)
-	fmt.Printf("%s.pss_before %d\n%s.pss_after %d\n", *prefix, before.pss, *prefix, after.pss)
+	fmt.Fprintf(out, "%s.conns %d\n", *prefix, len(held))
+	fmt.Fprintf(out, "%s.procs %d\n", *prefix, after.procs)
+	fmt.Fprintf(out, "%s.open_seconds %.3f\n", *prefix, opened.Seconds())
+	fmt.Fprintf(out, "%s.rss_per_conn %.0f\n", *prefix, float64(after.rss-before.rss)/n)
+	fmt.Fprintf(out, "%s.pss_per_conn %.0f\n", *prefix, float64(after.pss-before.pss)/n)
+	fmt.Fprintf(out, "%s.rss_before %d\n%s.rss_after %d\n", *prefix, before.rss, *prefix, after.rss)
+	fmt.Fprintf(out, "%s.pss_before %d\n%s.pss_after %d\n", *prefix, before.pss, *prefix, after.pss)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -10,28 +11,28 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: imapbench ports|fill|fetch|select|pop3|append|idle [flags]")
 		os.Exit(64)
 	}
-	if err := run(os.Args[1], os.Args[2:]); err != nil {
+	if err := run(os.Args[1], os.Args[2:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "imapbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cmd string, args []string) error {
+func run(cmd string, args []string, out io.Writer) error {
 	switch cmd {
 	case "ports":
-		return ports(args)
+		return ports(args, out)
 	case "fill":
-		return fill(args)
+		return fill(args, out)
 	case "fetch":
-		return fetch(args)
+		return fetch(args, out)
 	case "select":
-		return selectCmd(args)
+		return selectCmd(args, out)
 	case "pop3":
-		return retr(args)
+		return retr(args, out)
 	case "append":
-		return appendCmd(args)
+		return appendCmd(args, out)
 	case "idle":
-		return idle(args)
+		return idle(args, out)
 	}
 	return fmt.Errorf("unknown command %q", cmd)
 }

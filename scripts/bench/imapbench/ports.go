@@ -3,15 +3,18 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 )
 
 // ports prints free loopback ports: all listeners are open at once, so
 // the ports differ, then closed for the servers to take.
-func ports(args []string) error {
-	fs := flag.NewFlagSet("ports", flag.ExitOnError)
+func ports(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("ports", flag.ContinueOnError)
 	n := fs.Int("n", 1, "ports")
-	_ = fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	var ls []net.Listener
 	defer func() {
 		for _, l := range ls {
@@ -24,7 +27,7 @@ func ports(args []string) error {
 			return err
 		}
 		ls = append(ls, l)
-		fmt.Println(l.Addr().(*net.TCPAddr).Port)
+		fmt.Fprintln(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return nil
 }

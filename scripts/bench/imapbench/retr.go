@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -10,8 +11,8 @@ import (
 // in flight (1: one at a time), messages/s and MB/s from the first RETR
 // to the last message's final ".". The session ends with QUIT and no
 // DELE, so the maildrop is the same for the next round.
-func retr(args []string) error {
-	fs := flag.NewFlagSet("pop3", flag.ExitOnError)
+func retr(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("pop3", flag.ContinueOnError)
 	var targets targetList
 	fs.Var(&targets, "target", "NAME=HOST:PORT of a POP3 server (repeat)")
 	user := fs.String("user", "", "login")
@@ -22,14 +23,16 @@ func retr(args []string) error {
 	rounds := fs.Int("rounds", 3, "rounds over the targets")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound of one round")
 	prefix := fs.String("prefix", "", "key prefix (default pop3.d<depth>)")
-	_ = fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if *depth < 1 {
 		return fmt.Errorf("--depth %d: want at least 1", *depth)
 	}
 	if *prefix == "" {
 		*prefix = fmt.Sprintf("pop3.d%d", *depth)
 	}
-	return interleave(*prefix, targets, *rounds, func(t target) (sample, error) {
+	return interleave(out, *prefix, targets, *rounds, func(t target) (sample, error) {
 		c, err := dialPOP3(t.addr, *timeout)
 		if err != nil {
 			return nil, err

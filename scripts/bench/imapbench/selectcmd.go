@@ -3,14 +3,15 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"time"
 )
 
 // selectCmd measures, on a fresh connection per round after LOGIN, the
 // latency of SELECT (first byte sent to tagged OK) and of FETCH 1:* (UID
 // FLAGS) that follows it.
-func selectCmd(args []string) error {
-	fs := flag.NewFlagSet("select", flag.ExitOnError)
+func selectCmd(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("select", flag.ContinueOnError)
 	var targets targetList
 	fs.Var(&targets, "target", "NAME=HOST:PORT of an IMAP server (repeat)")
 	user := fs.String("user", "", "login")
@@ -19,8 +20,10 @@ func selectCmd(args []string) error {
 	want := fs.Int("messages", 0, "expected message count; 0 checks none")
 	rounds := fs.Int("rounds", 5, "rounds over the targets")
 	timeout := fs.Duration("timeout", 5*time.Minute, "bound of one round")
-	_ = fs.Parse(args)
-	return interleave("select", targets, *rounds, func(t target) (sample, error) {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return interleave(out, "select", targets, *rounds, func(t target) (sample, error) {
 		c, err := dialIMAP(t.addr, *timeout)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ type sample map[string]float64
 // interleave runs rounds over the targets in turn (t1, t2, t1, t2...),
 // so that the machine's other load falls on each alike, then prints for
 // each target and key the median of the rounds and the samples.
-func interleave(prefix string, targets []target, rounds int, run func(t target) (sample, error)) error {
+func interleave(out io.Writer, prefix string, targets []target, rounds int, run func(t target) (sample, error)) error {
 	if len(targets) == 0 || rounds < 1 {
 		return errors.New("need at least one --target and one round")
 	}
@@ -64,8 +65,8 @@ func interleave(prefix string, targets []target, rounds int, run func(t target) 
 				xs = append(xs, s[k])
 				vs = append(vs, fmt.Sprintf("%.6g", s[k]))
 			}
-			fmt.Printf("%s.%s.%s %.6f\n", prefix, t.name, k, median(xs))
-			fmt.Printf("%s.%s.%s_samples %s\n", prefix, t.name, k, strings.Join(vs, ","))
+			fmt.Fprintf(out, "%s.%s.%s %.6f\n", prefix, t.name, k, median(xs))
+			fmt.Fprintf(out, "%s.%s.%s_samples %s\n", prefix, t.name, k, strings.Join(vs, ","))
 		}
 	}
 	return nil

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -379,12 +379,7 @@ func certFingerprintMD5(t *testing.T, certFile string) string {
 	if blk == nil {
 		t.Fatalf("%s: no PEM block", certFile)
 	}
-	sum := md5.Sum(blk.Bytes)
-	var parts []string
-	for _, c := range sum {
-		parts = append(parts, fmt.Sprintf("%02X", c))
-	}
-	return strings.Join(parts, ":")
+	return strings.ReplaceAll(fmt.Sprintf("% X", md5.Sum(blk.Bytes)), " ", ":")
 }
 
 // writePrivate writes a file only its owner may read, as clients demand
@@ -521,7 +516,7 @@ func wantMaildirFlags(flags []string) string {
 			letters = append(letters, l)
 		}
 	}
-	sort.Strings(letters)
+	slices.Sort(letters)
 	return strings.Join(letters, "")
 }
 
@@ -532,13 +527,13 @@ func compareMirror(t *testing.T, step string, local map[string][]maildirMessage,
 	t.Helper()
 	for name := range server {
 		if _, ok := local[name]; !ok {
-			t.Errorf("%s: server mailbox %q has no local Maildir folder (local: %v)", step, name, keys(local))
+			t.Errorf("%s: server mailbox %q has no local Maildir folder (local: %v)", step, name, slices.Sorted(maps.Keys(local)))
 		}
 	}
 	for name, lm := range local {
 		sm, ok := server[name]
 		if !ok {
-			t.Errorf("%s: local folder %q is not on the server (server: %v)", step, name, keys(server))
+			t.Errorf("%s: local folder %q is not on the server (server: %v)", step, name, slices.Sorted(maps.Keys(server)))
 			continue
 		}
 		if len(lm) != len(sm) {
@@ -556,15 +551,6 @@ func compareMirror(t *testing.T, step string, local map[string][]maildirMessage,
 			}
 		}
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var k []string
-	for name := range m {
-		k = append(k, name)
-	}
-	sort.Strings(k)
-	return k
 }
 
 // findLocal returns the local message of folder whose Subject is subject.

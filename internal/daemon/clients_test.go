@@ -723,6 +723,28 @@ func TestMbsyncRoundTrip(t *testing.T) {
 		}
 	}
 	compareMirror(t, "pull sync", local, server)
+
+	// 4. With nothing changed, a sync changes nothing on either side.
+	before := messages(t, d, user)
+	mbsync(t, mbsyncPath, home, config, "idle sync")
+	if after := messages(t, d, user); after != before {
+		t.Errorf("idle sync: the account went from %d to %d messages", before, after)
+	}
+	again := readMaildirs(t, maildir)
+	for name, msgs := range local {
+		var was, now []string
+		for _, m := range msgs {
+			was = append(was, m.Path)
+		}
+		for _, m := range again[name] {
+			now = append(now, m.Path)
+		}
+		slices.Sort(was)
+		slices.Sort(now)
+		if !slices.Equal(was, now) {
+			t.Errorf("idle sync: %q changed from %v to %v", name, was, now)
+		}
+	}
 }
 
 // popDumpScript reads every message of a POP3 maildrop (after STLS)

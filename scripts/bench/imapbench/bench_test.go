@@ -40,7 +40,9 @@ func benchDaemon(t *testing.T, specs ...string) *mailtest.Daemon {
 	if out, errOut, code := mailtest.Run(t, csv, "axctl", "--socket", d.Socket, "import", "--create-domains", "-"); code != 0 {
 		t.Fatalf("axctl import: exit %d\n%s%s", code, out, errOut)
 	}
+	t.Logf("accounts imported")
 	d.Stop(t)
+	t.Logf("axd stopped")
 	var out bytes.Buffer
 	if err := run("fill", fillArgs, &out); err != nil {
 		t.Fatalf("fill: %v", err)
@@ -67,6 +69,7 @@ func results(t *testing.T, out string) map[string]float64 {
 
 func runOK(t *testing.T, cmd string, args ...string) map[string]float64 {
 	t.Helper()
+	defer func(start time.Time) { t.Logf("%s took %s", cmd, time.Since(start).Round(time.Millisecond)) }(time.Now())
 	var out bytes.Buffer
 	if err := run(cmd, args, &out); err != nil {
 		t.Fatalf("%s %v: %v\n%s", cmd, args, err, out.String())

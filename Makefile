@@ -6,7 +6,7 @@ STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 STATICCHECK_VERSION := v0.8.2
 DATA_DIR    ?= ./axdata
 
-.PHONY: all build run demo test completions completions-check lint fmt-check vet staticcheck unit fuzz-smoke bench clean
+.PHONY: all build run demo test completions completions-check lint fmt-check vet staticcheck unit fuzz-smoke bench bench-store bench-import bench-smtp bench-imap clean
 
 all: build
 
@@ -86,10 +86,23 @@ fuzz-smoke:
 	$(GO) test -run=NONE -fuzz=FuzzLineWriter -fuzztime=100000x ./internal/pop3d/
 	$(GO) test -run=NONE -fuzz=FuzzSectionPlan -fuzztime=100000x ./internal/imapd/
 	$(GO) test -run=NONE -fuzz=FuzzLiteralSize -fuzztime=100000x ./internal/imapd/
+	$(GO) test -run=NONE -fuzz=FuzzReadResponse -fuzztime=100000x ./scripts/bench/imapbench/
+	$(GO) test -run=NONE -fuzz=FuzzReadMultiline -fuzztime=100000x ./scripts/bench/imapbench/
 
-bench:
+# Every benchmark, each beside its peer; one at a time with bench-<name>.
+bench: bench-store bench-import bench-smtp bench-imap
+
+bench-store:
 	scripts/bench/store.sh
+
+bench-import:
 	scripts/bench/import.sh
+
+bench-smtp:
+	scripts/bench/smtp.sh
+
+bench-imap:
+	scripts/bench/imap.sh
 
 clean:
 	rm -rf $(BIN)

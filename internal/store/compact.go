@@ -631,9 +631,7 @@ func (s *Store) finishIntent(out uint64) error {
 			if err := removeFile(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("store: undo compaction: %w", err)
 			}
-			s.filesMu.Lock()
-			delete(s.files, intent.Output)
-			s.filesMu.Unlock()
+			s.forgetContainer(intent.Output)
 		}
 	case phaseSwitched:
 		dirs := make(map[string]bool)
@@ -646,9 +644,7 @@ func (s *Store) finishIntent(out uint64) error {
 				return fmt.Errorf("store: finish compaction: %w", err)
 			}
 			dirs[filepath.Dir(path)] = true
-			s.filesMu.Lock()
-			delete(s.files, id)
-			s.filesMu.Unlock()
+			s.forgetContainer(id)
 			s.log.Debug("container removed", "path", path)
 		}
 		for d := range dirs {

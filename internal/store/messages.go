@@ -73,11 +73,18 @@ func (s *Store) Summary(g GUID) ([]byte, error) {
 // MessageReader reads one message body straight from its container.
 type MessageReader struct {
 	*io.SectionReader
-	f *os.File
+	cache *fileCache
+	sf    *sharedFile
 }
 
-// Close releases the container file.
-func (r *MessageReader) Close() error { return r.f.Close() }
+// Close releases the container file; closing twice is harmless.
+func (r *MessageReader) Close() error {
+	if r.sf != nil {
+		r.cache.release(r.sf)
+		r.sf = nil
+	}
+	return nil
+}
 
 // OpenMessage opens a message body for reading with pread. The reader
 // stays valid even if compaction moves the message meanwhile.
@@ -102,14 +109,19 @@ func (s *Store) OpenMessage(g GUID) (*MessageReader, error) {
 		if !ok {
 			return nil, &TemporaryError{fmt.Errorf("container %016x of message %s is missing", b.Container, g)}
 		}
-		f, err := os.Open(path)
+		sf, err := s.fcache.acquire(b.Container, func() (*os.File, error) { return os.Open(path) })
 		if errors.Is(err, os.ErrNotExist) && attempt < 3 {
 			continue
 		}
 		if err != nil {
 			return nil, &TemporaryError{err}
 		}
-		return &MessageReader{SectionReader: io.NewSectionReader(f, b.bodyOffset(), int64(b.BodyLen)), f: f}, nil
+		if _, ok := s.containerPath(b.Container); !ok {
+			// Removed while it was opened: this reader keeps the file,
+			// the cache must not.
+			s.fcache.drop(b.Container)
+		}
+		return &MessageReader{SectionReader: io.NewSectionReader(sf.f, b.bodyOffset(), int64(b.BodyLen)), cache: s.fcache, sf: sf}, nil
 	}
 }
 

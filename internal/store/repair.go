@@ -123,12 +123,17 @@ func (s *Store) repair(ctx context.Context, sc *storeScan, fix *indexFix, files 
 			return err
 		}
 		s.filesMu.Lock()
+		var gone []uint64
 		for id, fp := range s.files {
 			if fp == p {
 				delete(s.files, id)
+				gone = append(gone, id)
 			}
 		}
 		s.filesMu.Unlock()
+		for _, id := range gone {
+			s.fcache.drop(id)
+		}
 	}
 	return nil
 }

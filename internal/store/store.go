@@ -103,6 +103,9 @@ type Store struct {
 
 	filesMu sync.Mutex
 	files   map[uint64]string // container id -> path
+	// fcache keeps container files open for readers; a container leaving
+	// files must be dropped from it (forgetContainer).
+	fcache *fileCache
 	// createMu makes a new active container appear in files and in the
 	// index at once, for Check's snapshot of both.
 	createMu sync.RWMutex
@@ -150,6 +153,7 @@ func Open(opts Options) (*Store, error) {
 		committed: make(chan struct{}),
 		cache:     newHotCache(o.CacheMessages),
 		notify:    newNotifier(),
+		fcache:    newFileCache(),
 	}
 	files, _, err := s.layout.scan()
 	if err != nil {
@@ -293,9 +297,19 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.committed
 		s.notify.closeAll()
+		s.fcache.closeAll()
 		err = s.db.Close()
 	})
 	return err
+}
+
+// forgetContainer removes a deleted container from the known files and
+// the readers' cache.
+func (s *Store) forgetContainer(id uint64) {
+	s.filesMu.Lock()
+	delete(s.files, id)
+	s.filesMu.Unlock()
+	s.fcache.drop(id)
 }
 
 // containerPath returns the path of a known container.
@@ -377,6 +391,7 @@ func (s *Store) removeUnborn() error {
 			return fmt.Errorf("store: recover: %w", err)
 		}
 		delete(s.files, id)
+		s.fcache.drop(id)
 	}
 	return nil
 }

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"os"
+	"sync"
+)
+
+// maxOpenContainers bounds the container files kept open for readers: 256
+// covers 16 GiB of 64 MiB containers; beyond that files are reopened.
+const maxOpenContainers = 256
+
+// fileCache keeps container files open for readers, so that reading a
+// message costs a pread, not an open and a close (IMAP FETCH and POP3 RETR
+// read thousands in a row). A file stays open while a reader holds it,
+// even after the cache dropped it; a removed container is dropped at once,
+// so its space is freed when its last reader closes.
+type fileCache struct {
+	mu    sync.Mutex
+	files map[uint64]*sharedFile
+}
+
+// sharedFile is an open container and the number of its holders: the
+// cache itself while cached, and each reader.
+type sharedFile struct {
+	f    *os.File
+	refs int
+}
+
+func newFileCache() *fileCache { return &fileCache{files: make(map[uint64]*sharedFile)} }
+
+// acquire returns the open file of container id, opening it with open if
+// needed. The caller must release it.
+func (c *fileCache) acquire(id uint64, open func() (*os.File, error)) (*sharedFile, error) {
+	c.mu.Lock()
+	if sf, ok := c.files[id]; ok {
+		sf.refs++
+		c.mu.Unlock()
+		return sf, nil
+	}
+	c.mu.Unlock()
+	f, err := open()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sf, ok := c.files[id]; ok { // another reader opened it meanwhile
+		sf.refs++
+		f.Close()
+		return sf, nil
+	}
+	if len(c.files) >= maxOpenContainers {
+		for old, sf := range c.files { // any one: map order is random enough
+			delete(c.files, old)
+			c.releaseLocked(sf)
+			break
+		}
+	}
+	sf := &sharedFile{f: f, refs: 2}
+	c.files[id] = sf
+	return sf, nil
+}
+
+func (c *fileCache) release(sf *sharedFile) {
+	c.mu.Lock()
+	c.releaseLocked(sf)
+	c.mu.Unlock()
+}
+
+func (c *fileCache) releaseLocked(sf *sharedFile) {
+	sf.refs--
+	if sf.refs == 0 {
+		sf.f.Close()
+	}
+}
+
+// drop forgets container id, which was removed or is about to be.
+func (c *fileCache) drop(id uint64) {
+	c.mu.Lock()
+	if sf, ok := c.files[id]; ok {
+		delete(c.files, id)
+		c.releaseLocked(sf)
+	}
+	c.mu.Unlock()
+}
+
+// closeAll drops every file; readers still holding one keep it open.
+func (c *fileCache) closeAll() {
+	c.mu.Lock()
+	for id, sf := range c.files {
+		delete(c.files, id)
+		c.releaseLocked(sf)
+	}
+	c.mu.Unlock()
+}
+
+// open is the number of files the cache holds.
+func (c *fileCache) open() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.files)
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/axmail/axmail/internal/listener"
 )
@@ -47,7 +48,8 @@ type watchConn struct {
 	closeAfter atomic.Pointer[string]
 	dropped    atomic.Bool
 
-	mu    sync.Mutex // serialises Write and the parser state
+	mu    sync.Mutex // serialises Write, the output buffer and the parser state
+	out   outBuffer
 	blind bool
 	head  []byte // the first bytes of the current reply line
 	tail  []byte // its last bytes, for a literal's {n}
@@ -61,6 +63,8 @@ const (
 
 func newWatchConn(c net.Conn) *watchConn {
 	w := &watchConn{Conn: c}
+	w.out.conn = c
+	w.out.timerFlush = w.timerFlush
 	if lc, ok := listener.ConnOf(c); ok {
 		w.lconn, w.guard = lc, lc.Guard()
 	} else {
@@ -73,8 +77,18 @@ func newWatchConn(c net.Conn) *watchConn {
 	return w
 }
 
-// Close closes the connection and tells the server, once.
+// Close sends what is buffered, closes the connection and tells the
+// server, once. A client that stopped reading holds the final send up to
+// closeFlushTimeout.
 func (c *watchConn) Close() error {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
+	c.mu.Lock()
+	c.out.closing = true
+	if !c.dropped.Load() {
+		_ = c.out.flush(true)
+	}
+	c.out.stop()
+	c.mu.Unlock()
 	err := c.Conn.Close()
 	c.closeOnce.Do(func() {
 		if c.onClose != nil {
@@ -84,20 +98,39 @@ func (c *watchConn) Close() error {
 	return err
 }
 
+// Read sends what is buffered first: the client waits for it before it
+// sends the next command.
 func (c *watchConn) Read(b []byte) (int, error) {
 	if c.dropped.Load() {
 		return 0, net.ErrClosed
 	}
+	c.mu.Lock()
+	err := c.out.flush(true)
+	c.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
 	return c.Conn.Read(b)
 }
 
+// timerFlush sends what waited in the buffer for outFlushDelay: the
+// updates IDLE writes while imapserver is blocked reading.
+func (c *watchConn) timerFlush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.dropped.Load() {
+		_ = c.out.flush(true)
+	}
+}
+
+// Write buffers b (outBuffer) and watches the replies it holds.
 func (c *watchConn) Write(b []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dropped.Load() {
 		return 0, net.ErrClosed
 	}
-	n, err := c.Conn.Write(b)
+	n, err := c.out.write(b)
 	if err != nil || c.blind {
 		return n, err
 	}
@@ -120,6 +153,8 @@ func (c *watchConn) Write(b []byte) (int, error) {
 			continue
 		}
 		if bye := c.endLine(); bye != "" {
+			_ = c.out.flush(true)
+			c.out.stop()
 			_, _ = c.Conn.Write([]byte(bye))
 			c.dropped.Store(true)
 			_ = c.Conn.Close()

@@ -2,6 +2,7 @@ package imapd
 
 import (
 	"io"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -253,7 +254,13 @@ func (ss *session) writeBinary(lw io.Writer, b preparedBinary) error {
 		return werr
 	}
 	cw := &countWriter{w: lw}
-	if _, err := io.CopyN(cw, src, b.size); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	_, err := io.CopyBuffer(cw, io.LimitReader(src, b.size), *buf)
+	if err == nil && cw.n < b.size {
+		err = io.ErrUnexpectedEOF // as io.CopyN says of a short source
+	}
+	if err != nil {
 		if cw.err != nil {
 			return cw.err
 		}
@@ -269,12 +276,21 @@ func (ss *session) writeBinary(lw io.Writer, b preparedBinary) error {
 // framing of the session survives, and logged.
 func (ss *session) writeSegments(lw io.Writer, mr *store.MessageReader, s preparedSection) error {
 	cw := &countWriter{w: lw}
+	var buf *[]byte
+	defer func() {
+		if buf != nil {
+			copyBuffers.Put(buf)
+		}
+	}()
 	for _, seg := range s.segs {
 		var err error
 		if seg.data != nil {
 			_, err = cw.Write(seg.data)
 		} else {
-			_, err = io.Copy(cw, io.NewSectionReader(mr, seg.off, seg.n))
+			if buf == nil {
+				buf = copyBuffers.Get().(*[]byte)
+			}
+			_, err = io.CopyBuffer(cw, io.NewSectionReader(mr, seg.off, seg.n), *buf)
 		}
 		if err != nil {
 			if cw.err != nil {
@@ -287,6 +303,13 @@ func (ss *session) writeSegments(lw io.Writer, mr *store.MessageReader, s prepar
 	}
 	return nil
 }
+
+// copyBuffers hold the buffers that stream sections from the containers
+// to the client: io.Copy would allocate 32 KiB per message.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
 
 // countWriter counts what reaches the client and keeps its write error,
 // to tell it from a read error of the message.

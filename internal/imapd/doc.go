@@ -25,8 +25,10 @@
 // # Sequence numbers and UIDs
 //
 // A selected mailbox is a view (selected.go): the UIDs the client knows,
-// in order, and for each the MODSEQ of the flags it was last told. A
-// sequence number is an index into the view plus one. The view changes
+// in order (4 bytes a message, as idle sessions keep it for hours), the
+// highest MODSEQ at SELECT and the MODSEQs of the flags it was told since
+// the last update it was sent. A sequence number is an index into the
+// view plus one. The view changes
 // only when the client is told: EXISTS appends new UIDs, EXPUNGE removes
 // one, and each EXPUNGE's number accounts for the ones before it. A
 // sequence number beyond the view is BAD; UIDs the view lacks are ignored.
@@ -61,6 +63,15 @@
 // APPEND, which the store needs whole, bounded by APPENDLIMIT (the
 // account's message size limit, DefaultAppendLimit without one). SEARCH
 // reads headers or streams text parts only for the keys that need them.
+//
+// # Output buffering
+//
+// imapserver flushes after every response; conn.go's watchConn gathers
+// the writes in a pooled 64 KiB buffer (outbuf.go) sent before the
+// connection reads the next command, when full, and 500 µs after its
+// first byte (so IDLE updates go out at once). An idle connection holds
+// no buffer. It sits below a STARTTLS *tls.Conn (buffering ciphertext)
+// and above an implicit one.
 //
 // # Errors
 //

@@ -108,8 +108,12 @@ func (o *outBuffer) send(b []byte) (int, error) {
 	return n, err
 }
 
-// stop drops the buffer and the timer, for a connection being closed.
+// stop drops the buffer and the timer, for a connection being closed;
+// later writes fail.
 func (o *outBuffer) stop() {
+	if o.err == nil {
+		o.err = net.ErrClosed
+	}
 	if o.timer != nil {
 		o.timer.Stop()
 		o.armed = false

@@ -52,16 +52,16 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 			return ss.fail("fetch", err)
 		}
 		for _, i := range chunk {
-			m := &sel.view[i]
-			info, ok := infos[m.uid]
+			uid := sel.uids[i]
+			info, ok := infos[uid]
 			if !ok {
 				missing = true // expunged by another session, not yet told
 				continue
 			}
-			if info.ModSeq > m.modSeq && (options.Flags || seen[m.uid]) {
-				m.modSeq = info.ModSeq // the client is told the flags now
+			if options.Flags || seen[uid] {
+				sel.tell(uid, info.ModSeq) // the client is told the flags now
 			}
-			if err := ss.fetchOne(w, uint32(i+1), info, options, seen[m.uid]); err != nil {
+			if err := ss.fetchOne(w, uint32(i+1), info, options, seen[uid]); err != nil {
 				return err
 			}
 		}

@@ -60,24 +60,24 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		}
 	}
 	for _, i := range idx {
-		m := &sel.view[i]
-		u, ok := changed[m.uid]
-		if ok && u.ModSeq > m.modSeq {
-			m.modSeq = u.ModSeq
+		uid := sel.uids[i]
+		u, ok := changed[uid]
+		if ok {
+			sel.tell(uid, u.ModSeq)
 		}
 		if flags.Silent {
 			continue
 		}
 		if !ok {
-			info, found := unchanged[m.uid]
+			info, found := unchanged[uid]
 			if !found {
 				continue
 			}
-			u = store.FlagUpdate{UID: m.uid, Flags: info.Flags, Keywords: info.Keywords, ModSeq: info.ModSeq}
+			u = store.FlagUpdate{UID: uid, Flags: info.Flags, Keywords: info.Keywords, ModSeq: info.ModSeq}
 		}
 		rw := w.CreateMessage(uint32(i + 1))
 		if isUID {
-			rw.WriteUID(imap.UID(m.uid))
+			rw.WriteUID(imap.UID(uid))
 		}
 		rw.WriteFlags(imapFlags(u.Flags, u.Keywords))
 		if err := rw.Close(); err != nil {

@@ -2,7 +2,6 @@ package imapd
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -15,7 +14,7 @@ func (sel *selected) resolve(set imap.NumSet) ([]int, error) {
 	var idx []int
 	switch s := set.(type) {
 	case imap.SeqSet:
-		n := uint32(len(sel.view))
+		n := uint32(len(sel.uids))
 		for _, r := range s {
 			if r.Start > n || r.Stop > n {
 				return nil, errBadSeqSet
@@ -47,8 +46,8 @@ func (sel *selected) resolve(set imap.NumSet) ([]int, error) {
 			if start > stop {
 				start, stop = stop, start
 			}
-			i := sort.Search(len(sel.view), func(i int) bool { return sel.view[i].uid >= start })
-			for ; i < len(sel.view) && sel.view[i].uid <= stop; i++ {
+			i, _ := slices.BinarySearch(sel.uids, start)
+			for ; i < len(sel.uids) && sel.uids[i] <= stop; i++ {
 				idx = append(idx, i)
 			}
 		}
@@ -71,7 +70,7 @@ func star(n, largest uint32) uint32 {
 func (sel *selected) uidsOf(idx []int) []uint32 {
 	uids := make([]uint32, len(idx))
 	for i, j := range idx {
-		uids[i] = sel.view[j].uid
+		uids[i] = sel.uids[j]
 	}
 	return uids
 }

@@ -30,7 +30,7 @@ func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria
 	var seqs imap.SeqSet
 	var uids imap.UIDSet
 	data := &imap.SearchData{}
-	idx := make([]int, len(sel.view))
+	idx := make([]int, len(sel.uids))
 	for i := range idx {
 		idx[i] = i
 	}
@@ -42,7 +42,7 @@ func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria
 			return nil, ss.fail("search", err)
 		}
 		for _, i := range chunk {
-			info, ok := infos[sel.view[i].uid]
+			info, ok := infos[sel.uids[i]]
 			if !ok {
 				continue // expunged meanwhile
 			}
@@ -112,7 +112,7 @@ type candidate struct {
 func (m *candidate) match(c *imap.SearchCriteria) bool {
 	sel := m.ss.sel
 	for _, s := range c.SeqNum {
-		if !inRanges(m.seq, uint32(len(sel.view)), seqRanges(s)) {
+		if !inRanges(m.seq, uint32(len(sel.uids)), seqRanges(s)) {
 			return false
 		}
 	}

@@ -2,20 +2,12 @@ package imapd
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 
 	"github.com/axmail/axmail/internal/store"
 )
-
-// viewMsg is one message as the client knows it: sequence number is its
-// index in the view plus one.
-type viewMsg struct {
-	uid    uint32
-	modSeq uint64 // of the flags the client was last told (or saw at SELECT)
-}
 
 // pendingFlags is a flag change the client has not been told yet.
 type pendingFlags struct {
@@ -29,11 +21,26 @@ type pendingFlags struct {
 // it, so sequence numbers stay those the client knows. Changes by other
 // sessions (and deliveries) arrive from the store's Watcher and wait in
 // the pending fields until imapserver lets the session speak (Poll, Idle).
+//
+// The view is kept small, since idle sessions hold it for hours: the UIDs
+// (a sequence number is an index plus one) and, instead of a MODSEQ per
+// message, the highest MODSEQ at SELECT (every later change is above it)
+// and the few MODSEQs the client was told since, until the next flush.
 type selected struct {
 	mb       store.Mailbox
 	readOnly bool
-	view     []viewMsg
+	uids     []uint32
 	watcher  *store.Watcher
+
+	// baseModSeq is the highest MODSEQ of the mailbox's messages at
+	// SELECT; told holds, for the messages whose flags the client was
+	// told since the last flush (its own STORE, FETCH FLAGS), the MODSEQ
+	// it was told. A pending change at or below a message's MODSEQ is not
+	// repeated. told is emptied by flush: the store publishes a session's
+	// own changes before its command returns, so they have been drained
+	// by then.
+	baseModSeq uint64
+	told       map[uint32]uint64
 
 	expunged map[uint32]bool // UIDs in the view the store no longer has
 	added    []uint32        // UIDs above the view's last, unsorted
@@ -48,19 +55,37 @@ type selected struct {
 func (sel *selected) close() { sel.watcher.Close() }
 
 func (sel *selected) lastUID() uint32 {
-	if len(sel.view) == 0 {
+	if len(sel.uids) == 0 {
 		return 0
 	}
-	return sel.view[len(sel.view)-1].uid
+	return sel.uids[len(sel.uids)-1]
 }
 
 // seqOf returns the index of uid in the view, or -1.
 func (sel *selected) seqOf(uid uint32) int {
-	i := sort.Search(len(sel.view), func(i int) bool { return sel.view[i].uid >= uid })
-	if i < len(sel.view) && sel.view[i].uid == uid {
+	if i, ok := slices.BinarySearch(sel.uids, uid); ok {
 		return i
 	}
 	return -1
+}
+
+// toldModSeq is the MODSEQ of the flags of uid the client knows.
+func (sel *selected) toldModSeq(uid uint32) uint64 {
+	if m, ok := sel.told[uid]; ok {
+		return m
+	}
+	return sel.baseModSeq
+}
+
+// tell records that the client was told the flags of uid at modSeq.
+func (sel *selected) tell(uid uint32, modSeq uint64) {
+	if modSeq <= sel.toldModSeq(uid) {
+		return
+	}
+	if sel.told == nil {
+		sel.told = make(map[uint32]uint64)
+	}
+	sel.told[uid] = modSeq
 }
 
 func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
@@ -83,34 +108,22 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 		w.Close()
 		return nil, ss.fail("select", err)
 	}
-	states, err := ss.srv.opts.Store.States(mb.ID)
+	v, err := ss.srv.opts.Store.SelectView(mb.ID, maxListedKeywords)
 	if err != nil {
 		w.Close()
 		return nil, ss.fail("select", err)
 	}
 	sel := &selected{
-		mb:       mb,
-		readOnly: options != nil && options.ReadOnly,
-		view:     make([]viewMsg, len(states)),
-		watcher:  w,
-		expunged: make(map[uint32]bool),
-		flags:    make(map[uint32]pendingFlags),
-	}
-	var firstUnseen uint32
-	keywords := make(map[string]bool)
-	for i, st := range states {
-		sel.view[i] = viewMsg{uid: st.UID, modSeq: st.ModSeq}
-		if firstUnseen == 0 && st.Flags&store.FlagSeen == 0 {
-			firstUnseen = uint32(i + 1)
-		}
-		for _, k := range st.Keywords {
-			if len(keywords) < maxListedKeywords {
-				keywords[k] = true
-			}
-		}
+		mb:         mb,
+		readOnly:   options != nil && options.ReadOnly,
+		uids:       v.UIDs,
+		baseModSeq: v.MaxModSeq,
+		watcher:    w,
+		expunged:   make(map[uint32]bool),
+		flags:      make(map[uint32]pendingFlags),
 	}
 	flags := slices.Clone(mailboxFlags)
-	for k := range keywords {
+	for _, k := range v.Keywords {
 		flags = append(flags, imap.Flag(k))
 	}
 	slices.Sort(flags[len(mailboxFlags):])
@@ -119,12 +132,12 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 		uidNext = l + 1
 	}
 	ss.sel = sel
-	ss.log.Debug("mailbox selected", "mailbox", mb.Name, "messages", len(states))
+	ss.log.Debug("mailbox selected", "mailbox", mb.Name, "messages", len(sel.uids))
 	return &imap.SelectData{
 		Flags:             flags,
 		PermanentFlags:    permanentFlags(flags, sel.readOnly),
-		NumMessages:       uint32(len(sel.view)),
-		FirstUnseenSeqNum: firstUnseen,
+		NumMessages:       uint32(len(sel.uids)),
+		FirstUnseenSeqNum: v.FirstUnseen,
 		UIDNext:           imap.UID(uidNext),
 		UIDValidity:       mb.UIDValidity,
 	}, nil
@@ -266,13 +279,13 @@ func (ss *session) resync() {
 	for _, st := range states {
 		have[st.UID] = st
 	}
-	for _, m := range sel.view {
-		st, ok := have[m.uid]
+	for _, uid := range sel.uids {
+		st, ok := have[uid]
 		switch {
 		case !ok:
-			sel.expunged[m.uid] = true
-		case st.ModSeq > m.modSeq:
-			sel.flags[m.uid] = pendingFlags{st.Flags, st.Keywords, st.ModSeq}
+			sel.expunged[uid] = true
+		case st.ModSeq > sel.toldModSeq(uid):
+			sel.flags[uid] = pendingFlags{st.Flags, st.Keywords, st.ModSeq}
 		}
 	}
 	last := sel.lastUID()
@@ -288,8 +301,8 @@ func (ss *session) resync() {
 func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 	sel := ss.sel
 	if sel.gone {
-		for _, m := range sel.view {
-			sel.expunged[m.uid] = true
+		for _, uid := range sel.uids {
+			sel.expunged[uid] = true
 		}
 		sel.added = nil
 	}
@@ -305,13 +318,13 @@ func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 		grew := false
 		for _, uid := range sel.added {
 			if uid > last {
-				sel.view = append(sel.view, viewMsg{uid: uid})
+				sel.uids = append(sel.uids, uid)
 				last, grew = uid, true
 			}
 		}
 		sel.added = sel.added[:0]
 		if grew {
-			if err := w.WriteNumMessages(uint32(len(sel.view))); err != nil {
+			if err := w.WriteNumMessages(uint32(len(sel.uids))); err != nil {
 				return err
 			}
 		}
@@ -333,15 +346,15 @@ func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 				continue
 			}
 			delete(sel.flags, uid)
-			if p.modSeq <= sel.view[i].modSeq {
+			if p.modSeq <= sel.toldModSeq(uid) {
 				continue // the client was told already (its own STORE)
 			}
-			sel.view[i].modSeq = p.modSeq
 			if err := w.WriteMessageFlags(uint32(i+1), imap.UID(uid), imapFlags(p.flags, p.keywords)); err != nil {
 				return err
 			}
 		}
 	}
+	sel.told = nil // every change up to now is drained and weighed
 	return nil
 }
 
@@ -350,11 +363,11 @@ func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 // RFC 9051 §7.5.1).
 func (ss *session) removeFromView(uids map[uint32]bool, write func(seq uint32) error) error {
 	sel := ss.sel
-	kept := sel.view[:0]
+	kept := sel.uids[:0]
 	var err error
-	for _, m := range sel.view {
-		if !uids[m.uid] {
-			kept = append(kept, m)
+	for _, uid := range sel.uids {
+		if !uids[uid] {
+			kept = append(kept, uid)
 			continue
 		}
 		if err == nil {
@@ -363,7 +376,6 @@ func (ss *session) removeFromView(uids map[uint32]bool, write func(seq uint32) e
 			err = write(uint32(len(kept) + 1))
 		}
 	}
-	clear(sel.view[len(kept):])
-	sel.view = kept
+	sel.uids = kept
 	return err
 }

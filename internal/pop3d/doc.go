@@ -81,8 +81,11 @@
 // (lineWriter), on first need, and cached per message GUID in the Server
 // (bodies never change), bounded in entries.
 //
-// RETR and TOP stream from the store in 64 KiB chunks; no message is held
-// whole in memory. TOP sends the header, the empty line that ends it and
+// RETR and TOP stream from the store in 64 KiB chunks, from buffers
+// pooled in the Server; no message is held whole in memory. The bytes
+// that need no change (CRLF lines not led by a dot) go to the session's
+// 32 KiB output buffer in runs, not line by line, and a reply is
+// written to the connection once no further command waits in the input. TOP sends the header, the empty line that ends it and
 // n lines of body; a message without an empty line is all header.
 //
 // # Timeouts and shutdown

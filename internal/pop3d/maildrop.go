@@ -50,8 +50,19 @@ func openMaildrop(st *store.Store, account string) (*maildrop, error) {
 // uidl is the unique-id listing of a message: its UID and the mailbox's
 // UIDVALIDITY in Dovecot's default pop3_uidl_format (%08Xu%08Xv), so that
 // clients that move from Dovecot with UIDs kept see no new messages.
-func (md *maildrop) uidl(m *dropMsg) string {
-	return fmt.Sprintf("%08X%08X", m.uid, md.uidValidity)
+// It is appended to b as "%08X%08X" of (UID, UIDVALIDITY) would print
+// it, without fmt: UIDL lists it once per message.
+func (md *maildrop) appendUIDL(b []byte, m *dropMsg) []byte {
+	return appendHex8(appendHex8(b, m.uid), md.uidValidity)
+}
+
+// appendHex8 appends v as eight upper-case hex digits.
+func appendHex8(b []byte, v uint32) []byte {
+	const digits = "0123456789ABCDEF"
+	for shift := 28; shift >= 0; shift -= 4 {
+		b = append(b, digits[v>>shift&0xf])
+	}
+	return b
 }
 
 // get returns message number n (from 1), or nil if there is none or it
@@ -67,9 +78,9 @@ func (md *maildrop) get(n int) (*dropMsg, string) {
 	return m, ""
 }
 
-// sizeOf returns a message's size as sent, reading it once if neither the
-// session nor the server's cache knows it.
-func (md *maildrop) sizeOf(ctx context.Context, st *store.Store, cache *sizeCache, m *dropMsg) (int64, error) {
+// sizeOf returns a message's size as sent, reading it once, in chunks of
+// buf, if neither the session nor the server's cache knows it.
+func (md *maildrop) sizeOf(ctx context.Context, st *store.Store, cache *sizeCache, m *dropMsg, buf []byte) (int64, error) {
 	if m.size >= 0 {
 		return m.size, nil
 	}
@@ -82,7 +93,7 @@ func (md *maildrop) sizeOf(ctx context.Context, st *store.Store, cache *sizeCach
 		return 0, fmt.Errorf("open message uid %d: %w", m.uid, err)
 	}
 	defer r.Close()
-	n, err := sentSize(ctx, r)
+	n, err := sentSize(ctx, r, buf)
 	if err != nil {
 		return 0, fmt.Errorf("size message uid %d: %w", m.uid, err)
 	}
@@ -91,14 +102,15 @@ func (md *maildrop) sizeOf(ctx context.Context, st *store.Store, cache *sizeCach
 	return n, nil
 }
 
-// stat returns the number and total size of the messages not deleted.
-func (md *maildrop) stat(ctx context.Context, st *store.Store, cache *sizeCache) (count int, size int64, err error) {
+// stat returns the number and total size of the messages not deleted;
+// buf is the chunk buffer of the messages it has to read.
+func (md *maildrop) stat(ctx context.Context, st *store.Store, cache *sizeCache, buf []byte) (count int, size int64, err error) {
 	for i := range md.msgs {
 		m := &md.msgs[i]
 		if m.deleted {
 			continue
 		}
-		n, err := md.sizeOf(ctx, st, cache, m)
+		n, err := md.sizeOf(ctx, st, cache, m, buf)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -86,6 +86,7 @@ type Server struct {
 	closing atomic.Bool
 	connID  atomic.Uint64
 	sizes   *sizeCache
+	chunks  chunkPool
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}

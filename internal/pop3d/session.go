@@ -167,6 +167,15 @@ func (ss *session) reply(format string, args ...any) {
 	ss.bw.WriteString("\r\n")
 }
 
+// replyAppend writes one line that build appends to the writer's free
+// space, without fmt: for the replies sent once per message (RETR's
+// "+OK n octets", the lines of LIST and UIDL), where fmt's boxing and
+// formatting showed in the profile.
+func (ss *session) replyAppend(build func(b []byte) []byte) {
+	b := append(build(ss.bw.AvailableBuffer()), crlf...)
+	ss.bw.Write(b)
+}
+
 // bad replies to a bad or unknown command and reports whether the Guard
 // now ends the session.
 func (ss *session) bad(text string) (quit bool) {

@@ -3,6 +3,7 @@ package pop3d
 import (
 	"errors"
 	"io"
+	"strconv"
 
 	"github.com/axmail/axmail/internal/store"
 )
@@ -35,11 +36,19 @@ func (ss *session) storeFailed(what string, err error) bool {
 	return false
 }
 
+// stat sizes the maildrop (see maildrop.stat) with a chunk buffer of the
+// server's pool.
+func (ss *session) stat() (count int, size int64, err error) {
+	buf := ss.srv.chunks.get()
+	defer ss.srv.chunks.put(buf)
+	return ss.md.stat(ss.srv.base, ss.srv.opts.Store, ss.srv.sizes, *buf)
+}
+
 func (ss *session) cmdSTAT(cmd command) bool {
 	if len(cmd.Args) != 0 {
 		return ss.bad("syntax error: STAT takes no argument")
 	}
-	count, size, err := ss.md.stat(ss.srv.base, ss.srv.opts.Store, ss.srv.sizes)
+	count, size, err := ss.stat()
 	if err != nil {
 		return ss.storeFailed("stat", err)
 	}
@@ -56,21 +65,26 @@ func (ss *session) cmdLIST(cmd command) bool {
 		if !ok {
 			return quit
 		}
-		size, err := ss.md.sizeOf(ss.srv.base, st, cache, m)
+		buf := ss.srv.chunks.get()
+		size, err := ss.md.sizeOf(ss.srv.base, st, cache, m, *buf)
+		ss.srv.chunks.put(buf)
 		if err != nil {
 			return ss.storeFailed("list", err)
 		}
 		ss.reply("+OK %d %d", n, size)
 		return false
 	case 0:
-		count, size, err := ss.md.stat(ss.srv.base, st, cache)
+		count, size, err := ss.stat()
 		if err != nil {
 			return ss.storeFailed("list", err)
 		}
 		ss.reply("+OK %d messages (%d octets)", count, size)
 		for i := range ss.md.msgs {
 			if m := &ss.md.msgs[i]; !m.deleted {
-				ss.reply("%d %d", i+1, m.size)
+				ss.replyAppend(func(b []byte) []byte {
+					b = strconv.AppendInt(b, int64(i+1), 10)
+					return strconv.AppendInt(append(b, ' '), m.size, 10)
+				})
 			}
 		}
 		ss.reply(".")
@@ -86,13 +100,16 @@ func (ss *session) cmdUIDL(cmd command) bool {
 		if !ok {
 			return quit
 		}
-		ss.reply("+OK %d %s", n, ss.md.uidl(m))
+		ss.reply("+OK %d %s", n, ss.md.appendUIDL(nil, m))
 		return false
 	case 0:
 		ss.reply("+OK unique-id listing follows")
 		for i := range ss.md.msgs {
 			if m := &ss.md.msgs[i]; !m.deleted {
-				ss.reply("%d %s", i+1, ss.md.uidl(m))
+				ss.replyAppend(func(b []byte) []byte {
+					b = strconv.AppendInt(b, int64(i+1), 10)
+					return ss.md.appendUIDL(append(b, ' '), m)
+				})
 			}
 		}
 		ss.reply(".")
@@ -138,27 +155,31 @@ func (ss *session) send(m *dropMsg, top bool, lines int) (quit bool) {
 		return ss.storeFailed("open message", err)
 	}
 	defer r.Close()
+	buf := ss.srv.chunks.get()
+	defer ss.srv.chunks.put(buf)
 	if top {
 		ss.reply("+OK top of message follows")
 	} else {
 		if m.size < 0 {
 			if n, ok := ss.srv.sizes.get(m.guid); ok {
 				m.size = n
-			} else if n, err := sentSize(ss.srv.base, io.NewSectionReader(r, 0, r.Size())); err != nil {
+			} else if n, err := sentSize(ss.srv.base, io.NewSectionReader(r, 0, r.Size()), *buf); err != nil {
 				return ss.storeFailed("size message", err)
 			} else {
 				ss.srv.sizes.put(m.guid, n)
 				m.size = n
 			}
 		}
-		ss.reply("+OK %d octets", m.size)
+		ss.replyAppend(func(b []byte) []byte {
+			return append(strconv.AppendInt(append(b, "+OK "...), m.size, 10), " octets"...)
+		})
 	}
-	lw := &lineWriter{w: ss.bw, stuff: true, top: top, bodyLines: lines}
-	if err := copyMessage(ss.srv.base, lw, r); err != nil {
+	lw := lineWriter{w: ss.bw, stuff: true, top: top, bodyLines: lines}
+	if err := copyMessage(ss.srv.base, &lw, r, *buf); err != nil {
 		ss.log.Warn("message transfer failed", "uid", m.uid, "err", err)
 		return true
 	}
-	ss.reply(".")
+	ss.bw.WriteString(".\r\n")
 	return false
 }
 

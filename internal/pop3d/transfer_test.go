@@ -22,7 +22,7 @@ func transform(body string, stuff, top bool, lines, chunk int) (string, int64, e
 	if chunk == 1 {
 		r = iotest.OneByteReader(r)
 	}
-	err := copyMessage(context.Background(), lw, r)
+	err := copyMessage(context.Background(), lw, r, make([]byte, chunkSize))
 	return out.String(), lw.n, err
 }
 

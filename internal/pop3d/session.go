@@ -274,10 +274,18 @@ func (ss *session) readLine(max int) (string, error) {
 			return "", err
 		}
 	}
+	frag, err := ss.br.ReadSlice('\n')
+	if err == nil && len(frag) <= max {
+		// The common case: the whole line is in the reader's buffer, so
+		// the string is the one copy made.
+		return string(trimEnding(frag)), nil
+	}
 	var buf []byte
 	total, tooLong := 0, false
-	for {
-		frag, err := ss.br.ReadSlice('\n')
+	for first := true; ; first = false {
+		if !first {
+			frag, err = ss.br.ReadSlice('\n')
+		}
 		total += len(frag)
 		if !tooLong {
 			if len(buf)+len(frag) > max {
@@ -300,9 +308,14 @@ func (ss *session) readLine(max int) (string, error) {
 	if tooLong {
 		return "", errLineTooLong
 	}
-	buf = buf[:len(buf)-1]
-	if n := len(buf); n > 0 && buf[n-1] == '\r' {
-		buf = buf[:n-1]
+	return string(trimEnding(buf)), nil
+}
+
+// trimEnding cuts the LF or CRLF that ends line.
+func trimEnding(line []byte) []byte {
+	line = line[:len(line)-1]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
 	}
-	return string(buf), nil
+	return line
 }

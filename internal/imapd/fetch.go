@@ -44,17 +44,18 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 		}
 	}
 	missing := false
+	var infos []store.MessageInfo
 	for len(idx) > 0 {
 		chunk := idx[:min(fetchChunk, len(idx))]
 		idx = idx[len(chunk):]
-		infos, err := ss.infos(sel.uidsOf(chunk))
+		infos, err = ss.infos(infos, sel.uidsOf(chunk))
 		if err != nil {
 			return ss.fail("fetch", err)
 		}
-		for _, i := range chunk {
+		for k, i := range chunk {
 			uid := sel.uids[i]
-			info, ok := infos[uid]
-			if !ok {
+			info := infos[k]
+			if info.UID == 0 {
 				missing = true // expunged by another session, not yet told
 				continue
 			}
@@ -86,31 +87,39 @@ func setsSeen(o *imap.FetchOptions) bool {
 	return false
 }
 
-// infos reads what the index knows of the given UIDs (ascending): one
-// range scan when they are dense, else one lookup each.
-func (ss *session) infos(uids []uint32) (map[uint32]store.MessageInfo, error) {
-	out := make(map[uint32]store.MessageInfo, len(uids))
+// infos reads what the index knows of the given UIDs (ascending) into
+// dst (reused when large enough): out[k] is uids[k]'s, with UID 0 for one
+// the index no longer has. One range scan when the UIDs are dense, else
+// one lookup each.
+func (ss *session) infos(dst []store.MessageInfo, uids []uint32) ([]store.MessageInfo, error) {
+	out := dst[:0]
+	if cap(out) < len(uids) {
+		out = make([]store.MessageInfo, 0, len(uids))
+	}
+	out = out[:len(uids)]
+	clear(out)
 	if len(uids) == 0 {
 		return out, nil
 	}
 	first, last := uids[0], uids[len(uids)-1]
 	if int64(last-first) < 4*int64(len(uids)) {
-		want := make(map[uint32]bool, len(uids))
-		for _, u := range uids {
-			want[u] = true
-		}
+		k := 0
 		err := ss.srv.opts.Store.Messages(ss.sel.mb.ID, first, last, func(mi store.MessageInfo) error {
-			if want[mi.UID] {
-				out[mi.UID] = mi
+			for k < len(uids) && uids[k] < mi.UID {
+				k++
+			}
+			if k < len(uids) && uids[k] == mi.UID {
+				out[k] = mi
+				k++
 			}
 			return nil
 		})
 		return out, err
 	}
-	for _, u := range uids {
+	for k, u := range uids {
 		mi, err := ss.srv.opts.Store.Message(ss.sel.mb.ID, u)
 		if err == nil {
-			out[u] = mi
+			out[k] = mi
 		} else if reply, _ := replyFor(err); reply.Code != codeExpungeIssued {
 			return nil, err
 		}

@@ -55,8 +55,15 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 				rest = append(rest, uid)
 			}
 		}
-		if unchanged, err = ss.infos(rest); err != nil {
+		infos, err := ss.infos(nil, rest)
+		if err != nil {
 			return ss.fail("store", err)
+		}
+		unchanged = make(map[uint32]store.MessageInfo, len(infos))
+		for _, info := range infos {
+			if info.UID != 0 {
+				unchanged[info.UID] = info
+			}
 		}
 	}
 	for _, i := range idx {

@@ -34,16 +34,18 @@ func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria
 	for i := range idx {
 		idx[i] = i
 	}
+	var infos []store.MessageInfo
 	for len(idx) > 0 {
 		chunk := idx[:min(fetchChunk, len(idx))]
 		idx = idx[len(chunk):]
-		infos, err := ss.infos(sel.uidsOf(chunk))
+		var err error
+		infos, err = ss.infos(infos, sel.uidsOf(chunk))
 		if err != nil {
 			return nil, ss.fail("search", err)
 		}
-		for _, i := range chunk {
-			info, ok := infos[sel.uids[i]]
-			if !ok {
+		for k, i := range chunk {
+			info := infos[k]
+			if info.UID == 0 {
 				continue // expunged meanwhile
 			}
 			m := &candidate{ss: ss, seq: uint32(i + 1), info: info}

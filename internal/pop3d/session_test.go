@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/axmail/axmail/internal/store"
 )
 
 // sentForm is the reference for what RETR sends of a stored body (before
@@ -405,5 +407,30 @@ func TestConcurrentChanges(t *testing.T) {
 	e.waitIdle()
 	if got := e.inboxUIDs(alice); !slices.Equal(got, []uint32{later}) {
 		t.Errorf("INBOX = %v, want only %d (not %d, %d)", got, later, first, second)
+	}
+}
+
+// TestUIDLOneMatchesListing checks that "UIDL n" and the listing give the
+// same id, "%08X%08X" of the UID and the INBOX's UIDVALIDITY.
+func TestUIDLOneMatchesListing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	e.deliver(alice, msgCRLF)
+	uid := e.deliver(alice, msgLF)
+	mb, err := e.st.GetMailbox(alice, store.Inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprintf("%08X%08X", uid, mb.UIDValidity)
+	rc := e.dialRaw()
+	rc.login(alice)
+	if got, want := rc.cmd("UIDL 2"), "+OK 2 "+id; got != want {
+		t.Errorf("UIDL 2 = %q, want %q", got, want)
+	}
+	if got := rc.cmd("UIDL"); got != "+OK unique-id listing follows" {
+		t.Fatalf("UIDL = %q", got)
+	}
+	if got := rc.multi(); !strings.HasSuffix(got, "\r\n2 "+id+"\r\n") {
+		t.Errorf("UIDL listing = %q, want its line 2 %q", got, id)
 	}
 }

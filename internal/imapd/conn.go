@@ -134,23 +134,22 @@ func (c *watchConn) Write(b []byte) (int, error) {
 	if err != nil || c.blind {
 		return n, err
 	}
-	for i := 0; i < n; i++ {
+	for i := 0; i < n; {
 		if c.skip > 0 {
 			k := min(c.skip, int64(n-i))
 			c.skip -= k
-			i += int(k) - 1
+			i += int(k)
 			continue
 		}
-		ch := b[i]
-		if len(c.head) < watchHead {
-			c.head = append(c.head, ch)
+		end := n
+		nl := bytes.IndexByte(b[i:n], '\n')
+		if nl >= 0 {
+			end = i + nl + 1
 		}
-		c.tail = append(c.tail, ch)
-		if len(c.tail) > watchTail {
-			c.tail = c.tail[len(c.tail)-watchTail:]
-		}
-		if ch != '\n' {
-			continue
+		c.keep(b[i:end])
+		i = end
+		if nl < 0 {
+			break
 		}
 		if bye := c.endLine(); bye != "" {
 			_ = c.out.flush(true)
@@ -166,6 +165,30 @@ func (c *watchConn) Write(b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// keep records a piece of the current reply line: its first watchHead
+// bytes and its last watchTail.
+func (c *watchConn) keep(seg []byte) {
+	if room := watchHead - len(c.head); room > 0 {
+		c.head = append(c.head, seg[:min(room, len(seg))]...)
+	}
+	if len(seg) >= watchTail {
+		c.tail = append(c.tail[:0], seg[len(seg)-watchTail:]...)
+		return
+	}
+	if drop := len(c.tail) + len(seg) - watchTail; drop > 0 {
+		c.tail = c.tail[:copy(c.tail, c.tail[drop:])]
+	}
+	c.tail = append(c.tail, seg...)
+}
+
+// SetWriteDeadline is ignored: imapserver sets one around each response,
+// but its writes only reach the buffer; outBuffer bounds the real sends
+// with a deadline of its own.
+func (c *watchConn) SetWriteDeadline(time.Time) error { return nil }
+
+// SetDeadline sets the read deadline only (see SetWriteDeadline).
+func (c *watchConn) SetDeadline(t time.Time) error { return c.Conn.SetReadDeadline(t) }
 
 // endLine looks at a complete reply line and returns the BYE that must end
 // the session, if any.

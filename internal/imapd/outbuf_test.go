@@ -146,3 +146,31 @@ func TestOutBufferCloseSendsTheRest(t *testing.T) {
 		t.Error("Write after Close succeeded")
 	}
 }
+
+// TestWatchConnCountsBadAcrossWrites checks the reply watcher that feeds
+// the Guard now that it works on whole pieces of lines: a tagged BAD split
+// over several writes counts once, a BAD line inside a literal does not.
+func TestWatchConnCountsBadAcrossWrites(t *testing.T) {
+	t.Parallel()
+	raw, client := tcpPair(t)
+	c := newWatchConn(raw)
+	go func() { _, _ = io.Copy(io.Discard, client) }()
+	fake := "a0 BAD inside a literal\r\n"
+	for i := 0; i < fallbackMaxBadCommands-1; i++ {
+		pieces := []string{
+			"* 1 FETCH (BODY[] {" + fmt.Sprint(len(fake)) + "}\r\n" + fake[:5], fake[5:] + ")\r\n",
+			fmt.Sprintf("a%d B", i), "AD unknown command\r", "\n",
+		}
+		for _, p := range pieces {
+			if _, err := c.Write([]byte(p)); err != nil {
+				t.Fatalf("round %d: Write(%q): %v", i, p, err)
+			}
+		}
+	}
+	if c.dropped.Load() {
+		t.Fatalf("dropped after %d bad commands (the limit is %d)", fallbackMaxBadCommands-1, fallbackMaxBadCommands)
+	}
+	if _, err := c.Write([]byte("z BAD again\r\n")); err == nil || !c.dropped.Load() {
+		t.Fatalf("bad command %d: Write err %v, dropped %v; want the session ended", fallbackMaxBadCommands, err, c.dropped.Load())
+	}
+}

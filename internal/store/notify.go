@@ -50,9 +50,15 @@ func newNotifier() *notifier {
 	return &notifier{watchers: make(map[string]map[*Watcher]struct{})}
 }
 
+// watchBuffer is how many commits a watcher holds unread. Every selected
+// IMAP session has one, so it is small (a slot is a slice header); a
+// session that falls further behind is told it overflowed and re-reads
+// its mailbox's state, which is correct, only slower.
+const watchBuffer = 32
+
 // Watch subscribes to the changes of one account until Close.
 func (s *Store) Watch(account string) *Watcher {
-	c := make(chan []Change, 256)
+	c := make(chan []Change, watchBuffer)
 	w := &Watcher{C: c, c: c, account: account, n: s.notify}
 	n := s.notify
 	n.mu.Lock()

@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/axmail/axmail/scripts/bench/internal/procmem"
 )
 
 // idle holds N connections, each logged in with INBOX selected, and
@@ -31,11 +33,11 @@ func idle(args []string, out io.Writer) error {
 	if (*pid == 0) == (*ppid == 0) {
 		return errors.New("give one of --pid and --ppid")
 	}
-	measure := func() (memUse, error) {
+	measure := func() (procmem.Use, error) {
 		if *pid != 0 {
-			return processMem(*pid)
+			return procmem.Process(*pid)
 		}
-		return childrenMem(*ppid, *comm)
+		return procmem.Children(*ppid, *comm)
 	}
 	// One session first, untimed and closed, so that the mailbox is
 	// opened once (axd's hot cache) before the first measure.
@@ -74,12 +76,12 @@ func idle(args []string, out io.Writer) error {
 	}
 	n := float64(len(held))
 	fmt.Fprintf(out, "%s.conns %d\n", *prefix, len(held))
-	fmt.Fprintf(out, "%s.procs %d\n", *prefix, after.procs)
+	fmt.Fprintf(out, "%s.procs %d\n", *prefix, after.Procs)
 	fmt.Fprintf(out, "%s.open_seconds %.3f\n", *prefix, opened.Seconds())
-	fmt.Fprintf(out, "%s.rss_per_conn %.0f\n", *prefix, float64(after.rss-before.rss)/n)
-	fmt.Fprintf(out, "%s.pss_per_conn %.0f\n", *prefix, float64(after.pss-before.pss)/n)
-	fmt.Fprintf(out, "%s.rss_before %d\n%s.rss_after %d\n", *prefix, before.rss, *prefix, after.rss)
-	fmt.Fprintf(out, "%s.pss_before %d\n%s.pss_after %d\n", *prefix, before.pss, *prefix, after.pss)
+	fmt.Fprintf(out, "%s.rss_per_conn %.0f\n", *prefix, float64(after.RSS-before.RSS)/n)
+	fmt.Fprintf(out, "%s.pss_per_conn %.0f\n", *prefix, float64(after.PSS-before.PSS)/n)
+	fmt.Fprintf(out, "%s.rss_before %d\n%s.rss_after %d\n", *prefix, before.RSS, *prefix, after.RSS)
+	fmt.Fprintf(out, "%s.pss_before %d\n%s.pss_after %d\n", *prefix, before.PSS, *prefix, after.PSS)
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"net/textproto"
 	"sync"
 	"time"
+
+	"github.com/axmail/axmail/scripts/bench/internal/procmem"
 )
 
 // idle holds N greeted connections open and prints what they cost the
@@ -26,11 +28,11 @@ func idle(args []string) error {
 	if (*pid == 0) == (*ppid == 0) {
 		return errors.New("give one of --pid and --ppid")
 	}
-	measure := func() (memUse, error) {
+	measure := func() (procmem.Use, error) {
 		if *pid != 0 {
-			return processMem(*pid)
+			return procmem.Process(*pid)
 		}
-		return childrenMem(*ppid, *comm)
+		return procmem.Children(*ppid, *comm)
 	}
 	time.Sleep(*settle)
 	before, err := measure()
@@ -53,11 +55,11 @@ func idle(args []string) error {
 	}
 	n := float64(len(held))
 	fmt.Printf("%s.conns %d\n", *prefix, len(held))
-	fmt.Printf("%s.procs %d\n", *prefix, after.procs)
-	fmt.Printf("%s.rss_per_conn %.0f\n", *prefix, float64(after.rss-before.rss)/n)
-	fmt.Printf("%s.pss_per_conn %.0f\n", *prefix, float64(after.pss-before.pss)/n)
-	fmt.Printf("%s.rss_before %d\n%s.rss_after %d\n", *prefix, before.rss, *prefix, after.rss)
-	fmt.Printf("%s.pss_before %d\n%s.pss_after %d\n", *prefix, before.pss, *prefix, after.pss)
+	fmt.Printf("%s.procs %d\n", *prefix, after.Procs)
+	fmt.Printf("%s.rss_per_conn %.0f\n", *prefix, float64(after.RSS-before.RSS)/n)
+	fmt.Printf("%s.pss_per_conn %.0f\n", *prefix, float64(after.PSS-before.PSS)/n)
+	fmt.Printf("%s.rss_before %d\n%s.rss_after %d\n", *prefix, before.RSS, *prefix, after.RSS)
+	fmt.Printf("%s.pss_before %d\n%s.pss_after %d\n", *prefix, before.PSS, *prefix, after.PSS)
 	return nil
 }
 

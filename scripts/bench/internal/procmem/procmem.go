@@ -1,4 +1,6 @@
-package main
+// Package procmem reads the memory of processes from /proc, for the
+// benchmarks that compare memory per connection.
+package procmem
 
 import (
 	"bufio"
@@ -10,20 +12,20 @@ import (
 	"strings"
 )
 
-// memUse is resident memory in bytes: RSS counts shared pages in full in
+// Use is resident memory in bytes: RSS counts shared pages in full in
 // every process, PSS divides them among the processes that share them.
-type memUse struct {
-	rss, pss int64
-	procs    int
+type Use struct {
+	RSS, PSS int64
+	Procs    int
 }
 
-// processMem reads one process's smaps_rollup.
-func processMem(pid int) (memUse, error) {
+// Process reads one process's smaps_rollup.
+func Process(pid int) (Use, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 	if err != nil {
-		return memUse{}, err
+		return Use{}, err
 	}
-	m := memUse{procs: 1}
+	m := Use{Procs: 1}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
@@ -36,21 +38,21 @@ func processMem(pid int) (memUse, error) {
 		}
 		switch f[0] {
 		case "Rss:":
-			m.rss = kb << 10
+			m.RSS = kb << 10
 		case "Pss:":
-			m.pss = kb << 10
+			m.PSS = kb << 10
 		}
 	}
 	return m, nil
 }
 
-// childrenMem sums processMem over the children of ppid named comm.
-func childrenMem(ppid int, comm string) (memUse, error) {
+// Children sums Process over the children of ppid named comm.
+func Children(ppid int, comm string) (Use, error) {
 	dirs, err := filepath.Glob("/proc/[0-9]*")
 	if err != nil {
-		return memUse{}, err
+		return Use{}, err
 	}
-	var sum memUse
+	var sum Use
 	for _, d := range dirs {
 		pid, _ := strconv.Atoi(filepath.Base(d))
 		st, err := os.ReadFile(d + "/stat")
@@ -67,13 +69,13 @@ func childrenMem(ppid int, comm string) (memUse, error) {
 		if s[open+1:end] != comm || len(rest) < 2 || rest[1] != strconv.Itoa(ppid) {
 			continue
 		}
-		m, err := processMem(pid)
+		m, err := Process(pid)
 		if err != nil {
 			continue
 		}
-		sum.rss += m.rss
-		sum.pss += m.pss
-		sum.procs++
+		sum.RSS += m.RSS
+		sum.PSS += m.PSS
+		sum.Procs++
 	}
 	return sum, nil
 }

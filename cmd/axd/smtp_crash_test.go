@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/textproto"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -40,7 +39,7 @@ const crashKills = 5
 // least as many messages as axd acknowledged to it, and axcompact check
 // finds nothing wrong.
 func TestSMTPCrashSIGKILL(t *testing.T) {
-	source := lookSmtpSource(t)
+	source := mailtest.Tool(t, "smtp-source", "postfix")
 	dir := t.TempDir()
 	addr := freeLoopbackAddr(t)
 	env := []string{"AXD_LISTENERS_SMTP_LISTEN=" + addr}
@@ -128,23 +127,6 @@ func TestSMTPCrashSIGKILL(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("axcompact check = %d\n%s\n%s", code, out, errOut)
 	}
-}
-
-// lookSmtpSource finds Postfix's smtp-source, which Debian installs in
-// /usr/sbin; under CI=true its absence fails the test.
-func lookSmtpSource(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("smtp-source")
-	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/smtp-source"); serr == nil {
-			return "/usr/sbin/smtp-source"
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("smtp-source (Debian package postfix) is required under CI=true: %v", err)
-		}
-		t.Skipf("smtp-source not found (Debian package postfix): %v", err)
-	}
-	return p
 }
 
 // freeLoopbackAddr returns a 127.0.0.1 address with a port free now;

@@ -35,20 +35,6 @@ listeners:
   pop3: {listen: "127.0.0.1:0"}
 `
 
-// clientTool returns the path of an external client; under CI=true a
-// missing one fails the test.
-func clientTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (Debian package %s) is required under CI=true: %v", name, pkg, err)
-		}
-		t.Skipf("%s not found (Debian package %s): %v", name, pkg, err)
-	}
-	return path
-}
-
 // runClient runs a client with HOME in a temporary directory, so that
 // nothing of the user's own configuration is read or written.
 func runClient(t *testing.T, home, path string, args ...string) (stdout, stderr string, code int) {
@@ -623,7 +609,7 @@ func mbsync(t *testing.T, path, home, config, step string) {
 // flag, an APPEND, an EXPUNGE) reach the Maildir.
 func TestMbsyncRoundTrip(t *testing.T) {
 	t.Parallel()
-	mbsyncPath := clientTool(t, "mbsync", "isync")
+	mbsyncPath := mailtest.Tool(t, "mbsync", "isync")
 	d := mailtest.Start(t, mailtest.Options{Config: clientsConfig})
 	if _, errOut, code := mailtest.Run(t, "", "axctl", "--socket", d.Socket, "domain", "add", "example.org"); code != 0 {
 		t.Fatalf("domain add: %s", errOut)
@@ -806,7 +792,7 @@ exec cat > "$(mktemp "$1/msg.XXXXXXXX")"
 // fetchmail prints when run as root.
 func fetchmail(t *testing.T, d *mailtest.Daemon, protocol, listener, user, password string, keep bool) (int, [][]byte) {
 	t.Helper()
-	path := clientTool(t, "fetchmail", "fetchmail")
+	path := mailtest.Tool(t, "fetchmail", "fetchmail")
 	home, out := t.TempDir(), t.TempDir()
 	save := filepath.Join(home, "save.sh")
 	writePrivate(t, save, saveScript)
@@ -868,7 +854,7 @@ func sameMessages(t *testing.T, step string, files [][]byte, server [][]byte) {
 // what SMTP delivered behind its trace fields.
 func TestFetchmailIMAPAndPOP3(t *testing.T) {
 	t.Parallel()
-	clientTool(t, "fetchmail", "fetchmail")
+	mailtest.Tool(t, "fetchmail", "fetchmail")
 	d := mailtest.Start(t, mailtest.Options{Config: clientsConfig})
 	if _, errOut, code := mailtest.Run(t, "", "axctl", "--socket", d.Socket, "domain", "add", "example.org"); code != 0 {
 		t.Fatalf("domain add: %s", errOut)

@@ -23,13 +23,7 @@ import (
 // connectScript, the addresses) and decodes the JSON it prints into out.
 func python3(t *testing.T, script string, args []string, out any) {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is required under CI=true: %v", err)
-		}
-		t.Skipf("python3 not found: %v", err)
-	}
+	py := mailtest.Tool(t, "python3", "python3")
 	cmd := exec.Command(py, append([]string{"-c", script}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,13 +13,7 @@ import (
 // CI=true a missing swaks fails the test.
 func swaks(t *testing.T, args ...string) (string, int) {
 	t.Helper()
-	path, err := exec.LookPath("swaks")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("swaks is required under CI=true: %v", err)
-		}
-		t.Skipf("swaks not found: %v", err)
-	}
+	path := mailtest.Tool(t, "swaks", "swaks")
 	out, err := exec.Command(path, args...).CombinedOutput()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"net"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // pythonClient is run by python3 with the server's host and port; it
@@ -55,13 +56,7 @@ print(json.dumps(out))
 
 func TestPythonImaplib(t *testing.T) {
 	t.Parallel()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 is required under CI=true: %v", err)
-		}
-		t.Skipf("python3 not found: %v", err)
-	}
+	py := mailtest.Tool(t, "python3", "python3")
 	e := newEnv(t, Options{})
 	host, port, _ := net.SplitHostPort(e.addr)
 	cmd := exec.Command(py, "-c", pythonClient, host, port)

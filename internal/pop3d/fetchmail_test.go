@@ -10,13 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // TestFetchmail retrieves the maildrop with fetchmail (which deletes what
 // it fetched) and compares what its MDA received with what was stored.
 func TestFetchmail(t *testing.T) {
 	t.Parallel()
-	fm := requireTool(t, "fetchmail")
+	fm := mailtest.Tool(t, "fetchmail", "fetchmail")
 	e := newEnv(t, envOptions{})
 	bodies := []string{msgCRLF, msgLF, msgNoEnd, bigMessage(2 << 20)}
 	for _, b := range bodies {

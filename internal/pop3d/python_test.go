@@ -11,21 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// requireTool finds an external client; under CI=true a missing one fails
-// the test instead of skipping it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
-}
+	"github.com/axmail/axmail/internal/mailtest"
+)
 
 // poplibClient is run by python3 with the server's host, port and CA
 // file; it prints one JSON object of what poplib saw. Bodies are latin-1
@@ -79,7 +67,7 @@ print(json.dumps(out))
 
 func TestPythonPoplib(t *testing.T) {
 	t.Parallel()
-	py := requireTool(t, "python3")
+	py := mailtest.Tool(t, "python3", "python3")
 	cfg, _ := selfSigned(t)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cfg.Certificates[0].Certificate[0]}), 0o600); err != nil {

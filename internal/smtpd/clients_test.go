@@ -4,25 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
-)
 
-// lookTool finds an external client; under CI=true a missing one fails
-// the test instead of skipping it.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI=true: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-	return p
-}
+	"github.com/axmail/axmail/internal/mailtest"
+)
 
 // pythonSubmission drives submission with smtplib: STARTTLS without
 // verification, AUTH PLAIN (login) and LOGIN, sender checks, local,
@@ -70,7 +57,7 @@ print(json.dumps(out))
 
 func TestPythonSubmission(t *testing.T) {
 	t.Parallel()
-	py := lookTool(t, "python3")
+	py := mailtest.Tool(t, "python3", "python3")
 	e := newEnv(t, Options{Mode: ModeSubmission, LoopbackInsecure: true}, withAuth(), withTLS(), withQueue())
 	host, port, _ := net.SplitHostPort(e.addr)
 	cmd := exec.Command(py, "-c", pythonSubmission, host, port, password)
@@ -114,7 +101,7 @@ func TestPythonSubmission(t *testing.T) {
 // STARTTLS with pipelining, implicit TLS, a refused relay, and LMTP.
 func TestSwaks(t *testing.T) {
 	t.Parallel()
-	swaks := lookTool(t, "swaks")
+	swaks := mailtest.Tool(t, "swaks", "swaks")
 	run := func(addr string, args ...string) (string, error) {
 		host, port, _ := net.SplitHostPort(addr)
 		cmd := exec.Command(swaks, append([]string{"--server", host, "--port", port, "--helo", "swaks.example.net", "--timeout", "10"}, args...)...)

@@ -3,20 +3,12 @@ package imapd
 import (
 	"bytes"
 	"net"
-	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/axmail/axmail/internal/listener"
-)
-
-// Limits of the Guard of a connection that did not come through a
-// listener.Listener (tests, a bare net.Listener): the listener's defaults.
-const (
-	fallbackMaxBadCommands  = 20
-	fallbackMaxAuthFailures = 3
 )
 
 const (
@@ -65,15 +57,7 @@ func newWatchConn(c net.Conn) *watchConn {
 	w := &watchConn{Conn: c}
 	w.out.conn = c
 	w.out.timerFlush = w.timerFlush
-	if lc, ok := listener.ConnOf(c); ok {
-		w.lconn, w.guard = lc, lc.Guard()
-	} else {
-		var ip netip.Addr
-		if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-			ip = a.AddrPort().Addr().Unmap()
-		}
-		w.guard = listener.NewGuard(ip, false, nil, fallbackMaxBadCommands, fallbackMaxAuthFailures)
-	}
+	w.lconn, w.guard, _ = listener.Guarded(c)
 	return w
 }
 

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/axmail/axmail/internal/listener"
 )
 
 // writeCounter counts the writes that reach a real TCP connection.
@@ -156,7 +158,7 @@ func TestWatchConnCountsBadAcrossWrites(t *testing.T) {
 	c := newWatchConn(raw)
 	go func() { _, _ = io.Copy(io.Discard, client) }()
 	fake := "a0 BAD inside a literal\r\n"
-	for i := 0; i < fallbackMaxBadCommands-1; i++ {
+	for i := 0; i < listener.DefaultMaxBadCommands-1; i++ {
 		pieces := []string{
 			"* 1 FETCH (BODY[] {" + fmt.Sprint(len(fake)) + "}\r\n" + fake[:5], fake[5:] + ")\r\n",
 			fmt.Sprintf("a%d B", i), "AD unknown command\r", "\n",
@@ -168,9 +170,9 @@ func TestWatchConnCountsBadAcrossWrites(t *testing.T) {
 		}
 	}
 	if c.dropped.Load() {
-		t.Fatalf("dropped after %d bad commands (the limit is %d)", fallbackMaxBadCommands-1, fallbackMaxBadCommands)
+		t.Fatalf("dropped after %d bad commands (the limit is %d)", listener.DefaultMaxBadCommands-1, listener.DefaultMaxBadCommands)
 	}
 	if _, err := c.Write([]byte("z BAD again\r\n")); err == nil || !c.dropped.Load() {
-		t.Fatalf("bad command %d: Write err %v, dropped %v; want the session ended", fallbackMaxBadCommands, err, c.dropped.Load())
+		t.Fatalf("bad command %d: Write err %v, dropped %v; want the session ended", listener.DefaultMaxBadCommands, err, c.dropped.Load())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/axmail/axmail/internal/listener"
 )
 
 func TestLoginAndDefaultMailboxes(t *testing.T) {
@@ -80,7 +82,7 @@ func TestBadCommandsEndSession(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
 	c := e.login(alice)
-	for i := 0; i < fallbackMaxBadCommands-1; i++ {
+	for i := 0; i < listener.DefaultMaxBadCommands-1; i++ {
 		c.expect("BAD", "FETCH (")
 	}
 	c.write("z BOGUS\r\n")
@@ -88,7 +90,7 @@ func TestBadCommandsEndSession(t *testing.T) {
 		t.Fatalf("last bad command: %q", l)
 	}
 	if l := c.line(); !strings.HasPrefix(l, "* BYE Too many bad commands") {
-		t.Fatalf("after %d bad commands: %q, want BYE", fallbackMaxBadCommands, l)
+		t.Fatalf("after %d bad commands: %q, want BYE", listener.DefaultMaxBadCommands, l)
 	}
 }
 

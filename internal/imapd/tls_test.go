@@ -70,13 +70,13 @@ func TestImplicitTLS(t *testing.T) {
 	c.ok("LOGIN %s %s", alice, passwords[alice])
 	c.ok("SELECT INBOX")
 	// The reply watcher sees the clear text above TLS: bad commands count.
-	for i := 0; i < fallbackMaxBadCommands; i++ {
+	for i := 0; i < listener.DefaultMaxBadCommands; i++ {
 		c.write("x BOGUS\r\n")
 		if l := c.line(); !strings.HasPrefix(l, "x BAD") {
 			t.Fatalf("bad command %d: %q", i, l)
 		}
 	}
 	if l := c.line(); !strings.HasPrefix(l, "* BYE") {
-		t.Errorf("after %d bad commands over imaps: %q, want BYE", fallbackMaxBadCommands, l)
+		t.Errorf("after %d bad commands over imaps: %q, want BYE", listener.DefaultMaxBadCommands, l)
 	}
 }

@@ -63,6 +63,28 @@ func ConnOf(c net.Conn) (*Conn, bool) {
 	return nil, false
 }
 
+// Defaults of Options.MaxBadCommands (Postfix's smtpd_hard_error_limit)
+// and Options.MaxAuthFailures.
+const (
+	DefaultMaxBadCommands  = 20
+	DefaultMaxAuthFailures = 3
+)
+
+// Guarded returns the *Conn under c, its Guard and the client's IP. A
+// connection that did not come from a Listener (tests, other embeddings)
+// has no *Conn; it gets a Guard of its own with the default limits and no
+// shared penalties.
+func Guarded(c net.Conn) (*Conn, *Guard, netip.Addr) {
+	if lc, ok := ConnOf(c); ok {
+		return lc, lc.Guard(), lc.IP()
+	}
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+		ip = ap.Addr().Unmap()
+	}
+	return nil, NewGuard(ip, false, nil, DefaultMaxBadCommands, DefaultMaxAuthFailures), ip
+}
+
 // IP returns the client's address, invalid for a unix-socket client.
 func (c *Conn) IP() netip.Addr { return c.ip }
 

@@ -164,10 +164,10 @@ func New(inner net.Listener, opts Options) (*Listener, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.MaxBadCommands == 0 {
-		opts.MaxBadCommands = 20
+		opts.MaxBadCommands = DefaultMaxBadCommands
 	}
 	if opts.MaxAuthFailures == 0 {
-		opts.MaxAuthFailures = 3
+		opts.MaxAuthFailures = DefaultMaxAuthFailures
 	}
 	if opts.RejectTimeout <= 0 {
 		opts.RejectTimeout = DefaultRejectTimeout

@@ -25,14 +25,6 @@ const (
 	stateTransaction
 )
 
-// Defaults for the error control of a connection that is not a
-// *listener.Conn (whose Guard is the listener's): the listener
-// package's own defaults.
-const (
-	defaultMaxBadCommands  = 20
-	defaultMaxAuthFailures = 3
-)
-
 // maxDiscardLine is how much of an over-long line is read and thrown away
 // before the session is ended instead: a client that never sends a line
 // ending is not talking POP3.
@@ -81,14 +73,7 @@ func newSession(s *Server, c net.Conn) *session {
 	ss := &session{srv: s, conn: c, start: s.opts.Now(), accepted: time.Now(), idle: s.opts.IdleTimeout}
 	ss.ctx, ss.cancel = context.WithCancel(s.stop)
 	ss.log = s.log.With("conn", s.connID.Add(1), "remote", c.RemoteAddr().String())
-	if lc, ok := listener.ConnOf(c); ok {
-		ss.lconn, ss.guard, ss.ip = lc, lc.Guard(), lc.IP()
-	} else {
-		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-			ss.ip = ap.Addr().Unmap()
-		}
-		ss.guard = listener.NewGuard(ss.ip, false, nil, defaultMaxBadCommands, defaultMaxAuthFailures)
-	}
+	ss.lconn, ss.guard, ss.ip = listener.Guarded(c)
 	_, ss.tls = c.(*tls.Conn)
 	ss.tls = ss.tls || s.opts.ImplicitTLS
 	ss.br = bufio.NewReaderSize(sessionIO{ss}, 4096)

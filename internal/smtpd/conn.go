@@ -4,19 +4,10 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 
 	"github.com/axmail/axmail/internal/listener"
-)
-
-// Error control when the listener package gives no Guard (a plain
-// net.Listener, as in some tests): the listener package's defaults,
-// without penalties across sessions.
-const (
-	fallbackMaxBadCommands  = 20
-	fallbackMaxAuthFailures = 3
 )
 
 // replyDropLine is what a client gets when its Guard drops the session.
@@ -81,15 +72,7 @@ type watchConn struct {
 
 func newWatchConn(c net.Conn) *watchConn {
 	w := &watchConn{Conn: c, atLine: true}
-	if lc, ok := listener.ConnOf(c); ok {
-		w.lconn, w.guard = lc, lc.Guard()
-	} else {
-		var ip netip.Addr
-		if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-			ip = a.AddrPort().Addr().Unmap()
-		}
-		w.guard = listener.NewGuard(ip, false, nil, fallbackMaxBadCommands, fallbackMaxAuthFailures)
-	}
+	w.lconn, w.guard, _ = listener.Guarded(c)
 	return w
 }
 

@@ -87,7 +87,7 @@ func newSession(s *Server, c *smtp.Conn) *session {
 	case haveLC:
 		ss.g = lc.Guard()
 	default:
-		ss.g = listener.NewGuard(ss.ip, false, nil, fallbackMaxBadCommands, fallbackMaxAuthFailures)
+		ss.g = listener.NewGuard(ss.ip, false, nil, listener.DefaultMaxBadCommands, listener.DefaultMaxAuthFailures)
 	}
 	if ss.ip.IsValid() {
 		remote = ss.ip.String()

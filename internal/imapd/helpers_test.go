@@ -2,7 +2,6 @@ package imapd
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -13,12 +12,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/axmail/axmail/internal/auth"
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/mailtest"
 	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -45,22 +44,8 @@ type testEnv struct {
 	logs *syncBuffer
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// syncBuffer holds the server's log.
+type syncBuffer = mailtest.Buffer
 
 func ptr64(v int64) *int64 { return &v }
 

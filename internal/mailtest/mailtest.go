@@ -71,7 +71,7 @@ type Daemon struct {
 	Socket  string
 	Config  string // path of its configuration file
 	Cmd     *exec.Cmd
-	log     *syncBuffer
+	log     *Buffer
 	done    chan error
 }
 
@@ -98,7 +98,7 @@ func Start(t testing.TB, o Options) *Daemon {
 		dir = t.TempDir()
 	}
 	cfgDir := t.TempDir()
-	d := &Daemon{DataDir: dir, Socket: filepath.Join(dir, "control.sock"), Config: filepath.Join(cfgDir, "axd.yaml"), log: &syncBuffer{}, done: make(chan error, 1)}
+	d := &Daemon{DataDir: dir, Socket: filepath.Join(dir, "control.sock"), Config: filepath.Join(cfgDir, "axd.yaml"), log: &Buffer{}, done: make(chan error, 1)}
 	cfg := fmt.Sprintf("data_dir: %s\nmetrics:\n  listen: \"\"\nlog:\n  level: debug\nlisteners:\n", dir)
 	for _, name := range []string{"smtp", "submission", "submissions", "lmtp", "imap", "imaps", "pop3", "pop3s"} {
 		cfg += fmt.Sprintf("  %s:\n    listen: \"\"\n", name)
@@ -252,21 +252,4 @@ func Run(t testing.TB, stdin string, name string, args ...string) (string, strin
 		t.Fatalf("run %s: %v", name, err)
 	}
 	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,7 +2,6 @@ package pop3d
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -12,13 +11,13 @@ import (
 	"net/netip"
 	"net/textproto"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/axmail/axmail/internal/auth"
 	"github.com/axmail/axmail/internal/directory"
 	"github.com/axmail/axmail/internal/listener"
+	"github.com/axmail/axmail/internal/mailtest"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -33,22 +32,8 @@ type testEnv struct {
 	logs *syncBuffer
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// syncBuffer holds the server's log.
+type syncBuffer = mailtest.Buffer
 
 func ptr[T any](v T) *T { return &v }
 

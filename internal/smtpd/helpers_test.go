@@ -2,7 +2,6 @@ package smtpd
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -14,11 +13,11 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/mailtest"
 	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -42,22 +41,8 @@ type envOption struct {
 	wrap func(e *testEnv, l net.Listener) net.Listener
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// syncBuffer holds the server's log.
+type syncBuffer = mailtest.Buffer
 
 func ptr[T any](v T) *T { return &v }
 

@@ -82,16 +82,9 @@ HASH='{SHA512-CRYPT}$6$Vf96IiH55YE4tVQ6$WuGSXGK71TjoJcT97CAfwK0ZmVgZlMzQKoPK4QrE
 script_start=$(date +%s)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
 
-log() { printf '== %s\n' "$*" >&2; }
-die() {
-	printf 'imap.sh: %s\n' "$*" >&2
-	exit 1
-}
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
-fmt() { awk -v v="$1" -v p="${2:-2}" 'BEGIN { printf "%.*f", p, v }'; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 for v in FETCH_N BATCH SIZE SELECT_N SELECT_SIZE POP_N DEPTH APPEND_N APPEND_CONNS APPEND_SECONDS IDLE IDLE_N \
 	ROUNDS SELECT_ROUNDS APPEND_ROUNDS; do
@@ -146,16 +139,6 @@ DV=$T/dovecot
 axd_pid="" dovecot_pid=""
 
 # stop_pid PID: SIGTERM, then SIGKILL after 30 s; PID need not be a child.
-stop_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	log "pid $pid ignored SIGTERM for 30 s: SIGKILL"
-	kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
 	[[ -n $axd_pid ]] && stop_pid "$axd_pid"
 	[[ -n $dovecot_pid ]] && stop_pid "$dovecot_pid"
@@ -165,19 +148,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 log "scratch directory $T"
 
-# results: key -> value, from the "key value" lines of imapbench.
-declare -A R
-collect() {
-	local k v
-	while read -r k v; do
-		[[ -n $k ]] && R[$k]=$v
-	done <"$1"
-}
 
-rev=$(git rev-parse --short HEAD 2>/dev/null) || rev="?"
-if [[ $rev != "?" ]] && ! git diff --quiet HEAD -- 2>/dev/null; then
-	rev+="+changes"
-fi
+rev=$(bench_rev)
 log "building axd, axctl, imapbench and mailgen"
 mkdir -p "$T/bin"
 go build -o "$T/bin/" ./cmd/axd ./cmd/axctl ./scripts/bench/imapbench ./scripts/bench/mailgen
@@ -187,17 +159,6 @@ IB=$BIN/imapbench
 mapfile -t ports < <("$IB" ports --n 4)
 ax_imap=${ports[0]} ax_pop3=${ports[1]} dv_imap=${ports[2]} dv_pop3=${ports[3]}
 
-# wait_port PORT SECONDS: until something accepts on 127.0.0.1:PORT.
-wait_port() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 
 # The accounts, the same on both servers: COUNT messages of SIZE each.
 appenders=()

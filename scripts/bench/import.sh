@@ -49,15 +49,9 @@ EXEC_N=${BENCH_IMPORT_EXEC:-300}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
 
-log() { printf '== %s\n' "$*" >&2; }
-die() {
-	printf 'import.sh: %s\n' "$*" >&2
-	exit 1
-}
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
-fmt() { awk -v v="$1" -v p="${2:-2}" 'BEGIN { printf "%.*f", p, v }'; }
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "PASS" : "MISS") }'; }
 # jsonint KEY FILE: an integer field of axctl's JSON summary.
 jsonint() { grep -o "\"$1\": [0-9]*" "$2" | head -1 | awk '{ print $2 }'; }

@@ -69,16 +69,9 @@ DOMAIN=bench.test
 script_start=$(date +%s)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
 
-log() { printf '== %s\n' "$*" >&2; }
-die() {
-	printf 'smtp.sh: %s\n' "$*" >&2
-	exit 1
-}
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
-fmt() { awk -v v="$1" -v p="${2:-2}" 'BEGIN { printf "%.*f", p, v }'; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 ((MESSAGES > 0 && USERS > 0 && MESSAGES % USERS == 0)) || die "BENCH_SMTP_MESSAGES ($MESSAGES) must be a positive multiple of BENCH_SMTP_USERS ($USERS)"
 ((PROCS > 0 && SESSIONS % PROCS == 0)) || die "BENCH_SMTP_PROCS ($PROCS) must divide BENCH_SMTP_SESSIONS ($SESSIONS)"
@@ -133,16 +126,6 @@ AX=$T/axd
 sink_pid="" axd_pid="" postfix_started=0 dovecot_started=0
 
 # stop_pid PID: SIGTERM, then SIGKILL after 30 s; PID need not be a child.
-stop_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 300; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	log "pid $pid ignored SIGTERM for 30 s: SIGKILL"
-	kill -KILL "$pid" 2>/dev/null || true
-}
 stop_postfix() {
 	[[ $postfix_started == 1 ]] || return 0
 	postfix_started=0
@@ -169,19 +152,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 log "scratch directory $T"
 
-# results: key -> value, from the "key value" lines of smtpbench.
-declare -A R
-collect() {
-	local k v
-	while read -r k v; do
-		[[ -n $k ]] && R[$k]=$v
-	done <"$1"
-}
 
-rev=$(git rev-parse --short HEAD 2>/dev/null) || rev="?"
-if [[ $rev != "?" ]] && ! git diff --quiet HEAD -- 2>/dev/null; then
-	rev+="+changes"
-fi
+rev=$(bench_rev)
 log "building axd, axctl and smtpbench"
 mkdir -p "$T/bin"
 go build -o "$T/bin/" ./cmd/axd ./cmd/axctl ./scripts/bench/smtpbench
@@ -190,17 +162,6 @@ BIN=$T/bin
 mapfile -t ports < <("$BIN/smtpbench" ports --n 3)
 sink_port=${ports[0]} postfix_port=${ports[1]} axd_port=${ports[2]}
 
-# wait_port PORT SECONDS: until something accepts on 127.0.0.1:PORT.
-wait_port() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	return 1
-}
 
 # load NAME PORT: the throughput client, smtp-source as described above;
 # fails when any message is refused or a connection fails.

@@ -42,16 +42,9 @@ SKIP_DOVECOT=${BENCH_SKIP_DOVECOT:-0}
 script_start=$(date +%s)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
+# shellcheck source=scripts/bench/lib.sh
+. scripts/bench/lib.sh
 
-log() { printf '== %s\n' "$*" >&2; }
-die() {
-	printf 'store.sh: %s\n' "$*" >&2
-	exit 1
-}
-now() { date +%s.%N; }
-# calc EXPR: floating-point arithmetic through awk.
-calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
-fmt() { awk -v v="$1" -v p="${2:-2}" 'BEGIN { printf "%.*f", p, v }'; }
 
 # --- dependencies -----------------------------------------------------------
 
@@ -110,20 +103,8 @@ prepare() {
 	fi
 }
 
-# results: key -> value, from the "key value" lines of the Go programs.
-declare -A R
-collect() {
-	local k v
-	while read -r k v; do
-		[[ -n $k ]] && R[$k]=$v
-	done <"$1"
-}
 
-# The commit measured, taken when building (others may commit meanwhile).
-rev=$(git rev-parse --short HEAD 2>/dev/null) || rev="?"
-if [[ $rev != "?" ]] && ! git diff --quiet HEAD -- 2>/dev/null; then
-	rev+="+changes"
-fi
+rev=$(bench_rev)
 log "building axcompact and the benchmark programs"
 mkdir -p "$T/bin"
 go build -o "$T/bin/" ./cmd/axcompact ./scripts/bench/storefill ./scripts/bench/appendbench \

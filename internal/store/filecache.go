@@ -29,25 +29,26 @@ type sharedFile struct {
 func newFileCache() *fileCache { return &fileCache{files: make(map[uint64]*sharedFile)} }
 
 // acquire returns the open file of container id, opening it with open if
-// needed. The caller must release it.
-func (c *fileCache) acquire(id uint64, open func() (*os.File, error)) (*sharedFile, error) {
+// needed; opened says it did, so that the caller can check the container
+// was not removed meanwhile. The caller must release the file.
+func (c *fileCache) acquire(id uint64, open func() (*os.File, error)) (sf *sharedFile, opened bool, err error) {
 	c.mu.Lock()
 	if sf, ok := c.files[id]; ok {
 		sf.refs++
 		c.mu.Unlock()
-		return sf, nil
+		return sf, false, nil
 	}
 	c.mu.Unlock()
 	f, err := open()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if sf, ok := c.files[id]; ok { // another reader opened it meanwhile
 		sf.refs++
 		f.Close()
-		return sf, nil
+		return sf, false, nil
 	}
 	if len(c.files) >= maxOpenContainers {
 		for old, sf := range c.files { // any one: map order is random enough
@@ -56,9 +57,9 @@ func (c *fileCache) acquire(id uint64, open func() (*os.File, error)) (*sharedFi
 			break
 		}
 	}
-	sf := &sharedFile{f: f, refs: 2}
+	sf = &sharedFile{f: f, refs: 2}
 	c.files[id] = sf
-	return sf, nil
+	return sf, true, nil
 }
 
 func (c *fileCache) release(sf *sharedFile) {
@@ -92,11 +93,4 @@ func (c *fileCache) closeAll() {
 		c.releaseLocked(sf)
 	}
 	c.mu.Unlock()
-}
-
-// open is the number of files the cache holds.
-func (c *fileCache) open() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.files)
 }

@@ -22,7 +22,10 @@ func TestFileCacheAcrossCompaction(t *testing.T) {
 	s.filesMu.Lock()
 	containers := len(s.files)
 	s.filesMu.Unlock()
-	if n := s.fcache.open(); n == 0 || n > containers {
+	s.fcache.mu.Lock()
+	n := len(s.fcache.files)
+	s.fcache.mu.Unlock()
+	if n == 0 || n > containers {
 		t.Fatalf("%d files cached for %d containers after reading every message", n, containers)
 	}
 	var held *MessageReader

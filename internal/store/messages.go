@@ -109,17 +109,19 @@ func (s *Store) OpenMessage(g GUID) (*MessageReader, error) {
 		if !ok {
 			return nil, &TemporaryError{fmt.Errorf("container %016x of message %s is missing", b.Container, g)}
 		}
-		sf, err := s.fcache.acquire(b.Container, func() (*os.File, error) { return os.Open(path) })
+		sf, opened, err := s.fcache.acquire(b.Container, func() (*os.File, error) { return os.Open(path) })
 		if errors.Is(err, os.ErrNotExist) && attempt < 3 {
 			continue
 		}
 		if err != nil {
 			return nil, &TemporaryError{err}
 		}
-		if _, ok := s.containerPath(b.Container); !ok {
-			// Removed while it was opened: this reader keeps the file,
-			// the cache must not.
-			s.fcache.drop(b.Container)
+		if opened {
+			if _, known := s.containerPath(b.Container); !known {
+				// Removed while it was opened: this reader keeps the file,
+				// the cache must not.
+				s.fcache.drop(b.Container)
+			}
 		}
 		return &MessageReader{SectionReader: io.NewSectionReader(sf.f, b.bodyOffset(), int64(b.BodyLen)), cache: s.fcache, sf: sf}, nil
 	}

@@ -41,21 +41,19 @@ type netListener struct {
 	srv     server
 }
 
-// newPenalties builds the penalty table every listener shares. The config
-// says 0 for "off" where the listener package says negative.
+// off turns the config's 0 for "off" into the listener package's
+// negative value (whose 0 means its default).
+func off[T int | time.Duration](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+// newPenalties builds the penalty table every listener shares.
 func newPenalties(p config.Penalties, d *Daemon) *listener.Penalties {
-	off := func(v int) int {
-		if v == 0 {
-			return -1
-		}
-		return v
-	}
-	delay := time.Duration(p.AuthDelay)
-	if delay == 0 {
-		delay = -1
-	}
 	return listener.NewPenalties(listener.PenaltyOptions{
-		AuthDelay: delay, MaxAuthDelay: time.Duration(p.MaxAuthDelay),
+		AuthDelay: off(time.Duration(p.AuthDelay)), MaxAuthDelay: time.Duration(p.MaxAuthDelay),
 		BanAfterDrops: off(p.BanAfterDrops), BanWindow: time.Duration(p.BanWindow), BanDuration: time.Duration(p.BanDuration),
 		Logger: d.log.With("component", "penalties"),
 	})
@@ -214,17 +212,11 @@ func (nl *netListener) open(srv server, d *Daemon) error {
 		reject = nil // the client expects a TLS handshake: plain text would be noise
 	}
 	limited := newLimitedListener(raw, nl.limit, reject)
-	never := func(v int) int { // config: 0 never drops; listener: negative never
-		if v == 0 {
-			return -1
-		}
-		return v
-	}
 	l, err := listener.New(limited, listener.Options{
 		Name:            nl.name,
 		Rules:           config.ListenerRules(nl.cfg.Rules),
-		MaxBadCommands:  never(nl.cfg.MaxBadCommands),
-		MaxAuthFailures: never(nl.cfg.MaxAuthFailures),
+		MaxBadCommands:  off(nl.cfg.MaxBadCommands),
+		MaxAuthFailures: off(nl.cfg.MaxAuthFailures),
 		IdleTimeout:     time.Duration(nl.cfg.IdleTimeout),
 		SessionTimeout:  time.Duration(nl.cfg.SessionTimeout),
 		Penalties:       d.penalties,

@@ -65,6 +65,7 @@ staticcheck: $(STATICCHECK)
 
 unit:
 	$(GO) test -count=1 -timeout 20m ./...
+	cd third_party/go-imap && $(GO) test -count=1 ./imapserver/... ./imapclient/... ./internal/...
 
 # Each fuzz target for a short while; the seeds already run in unit.
 fuzz-smoke:

@@ -44,3 +44,5 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )
+
+replace github.com/emersion/go-imap/v2 => ./third_party/go-imap

@@ -27,7 +27,6 @@ var (
 	errPrivacy       = &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodePrivacyRequired, Text: "TLS is required to authenticate"}
 	errTooManyLogins = &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Authentication failed; too many failures, closing"}
 	errBadSeqSet     = &imap.Error{Type: imap.StatusResponseTypeBad, Code: imap.ResponseCodeClientBug, Text: "Invalid message sequence number"}
-	errNoCondStore   = &imap.Error{Type: imap.StatusResponseTypeBad, Text: "CONDSTORE is not supported"}
 )
 
 // codeExpungeIssued (RFC 9051 §7.1) says some messages of the request were

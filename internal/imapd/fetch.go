@@ -20,12 +20,12 @@ const fetchChunk = 256
 // blocks and boundaries and streamed from its container, never held
 // whole; BINARY sections are decoded twice as they stream, once to count
 // and once to send. A body or binary section without PEEK sets \Seen
-// first, and FLAGS then comes with the response.
+// first, and FLAGS then comes with the response. CHANGEDSINCE (RFC 7162
+// §3.1.4.1) leaves out the messages whose MODSEQ is not above it; once
+// CONDSTORE is enabled, MODSEQ comes with every FLAGS.
 func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
 	sel := ss.sel
-	if options.ModSeq || options.ChangedSince != 0 {
-		return errNoCondStore
-	}
+	withModSeq := options.ModSeq || ss.condStore()
 	idx, err := sel.resolve(numSet)
 	if err != nil {
 		return err
@@ -59,10 +59,13 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 				missing = true // expunged by another session, not yet told
 				continue
 			}
+			if info.ModSeq <= options.ChangedSince {
+				continue
+			}
 			if options.Flags || seen[uid] {
 				sel.tell(uid, info.ModSeq) // the client is told the flags now
 			}
-			if err := ss.fetchOne(w, uint32(i+1), info, options, seen[uid]); err != nil {
+			if err := ss.fetchOne(w, uint32(i+1), info, options, seen[uid], withModSeq); err != nil {
 				return err
 			}
 		}
@@ -143,10 +146,16 @@ type preparedBinary struct {
 	from, size int64
 }
 
+// condStore reports whether CONDSTORE is enabled in the session (RFC 7162
+// §3.1): imapserver records ENABLE and the commands that enable it.
+func (ss *session) condStore() bool {
+	return ss.conn.EnabledCaps().Has(imap.CapCondStore)
+}
+
 // fetchOne writes the FETCH response of one message. Everything that may
 // fail is done before the response starts, so that an error never leaves
 // half a response on the wire.
-func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.MessageInfo, o *imap.FetchOptions, seenSet bool) error {
+func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.MessageInfo, o *imap.FetchOptions, seenSet, withModSeq bool) error {
 	var sum *message.Summary
 	if o.Envelope || o.BodyStructure != nil {
 		var err error
@@ -207,6 +216,9 @@ func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.Me
 	}
 	if o.Flags || seenSet {
 		rw.WriteFlags(imapFlags(info.Flags, info.Keywords))
+	}
+	if o.ModSeq || (withModSeq && (o.Flags || seenSet)) {
+		rw.WriteModSeq(info.ModSeq)
 	}
 	if o.InternalDate {
 		rw.WriteInternalDate(info.InternalDate)

@@ -151,6 +151,9 @@ func (ss *session) statusData(mb store.Mailbox, o *imap.StatusOptions) *imap.Sta
 	if o.AppendLimit {
 		d.AppendLimit = ptr(ss.AppendLimit())
 	}
+	if o.HighestModSeq {
+		d.HighestModSeq = mb.HighestModSeq
+	}
 	return d
 }
 

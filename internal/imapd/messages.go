@@ -7,11 +7,19 @@ import (
 	"github.com/axmail/axmail/internal/store"
 )
 
+// Store answers STORE and UID STORE (RFC 9051 §6.4.6). With
+// UNCHANGEDSINCE (RFC 7162 §3.1.3) the store tests and changes every
+// message in one transaction; those that fail are left alone, get no
+// FETCH, and are listed in the tagged OK [MODIFIED]. Once CONDSTORE is
+// enabled, each FETCH carries MODSEQ, and a changed message gets one even
+// with .SILENT (as in RFC 7162's examples).
 func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
 	sel := ss.sel
-	if options != nil && options.UnchangedSince != 0 {
-		return errNoCondStore
+	var unchangedSince uint64
+	if options != nil {
+		unchangedSince = options.UnchangedSince
 	}
+	withModSeq := ss.condStore()
 	idx, err := sel.resolve(numSet)
 	if err != nil {
 		return err
@@ -36,7 +44,7 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		return nil
 	}
 	uids := sel.uidsOf(idx)
-	updated, _, err := ss.srv.opts.Store.StoreFlags(ss.ctx, sel.mb.ID, uids, op, bits, keywords, 0)
+	updated, failed, err := ss.srv.opts.Store.StoreFlags(ss.ctx, sel.mb.ID, uids, op, bits, keywords, unchangedSince)
 	if err != nil {
 		return ss.fail("store", err)
 	}
@@ -45,13 +53,17 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 	for _, u := range updated {
 		changed[u.UID] = u
 	}
+	refused := make(map[uint32]bool, len(failed))
+	for _, uid := range failed {
+		refused[uid] = true
+	}
 	// Unchanged messages still get their flags in the reply (RFC 9051
 	// §6.4.6), read in one pass; one expunged meanwhile is left out.
 	var unchanged map[uint32]store.MessageInfo
 	if !flags.Silent && len(changed) < len(uids) {
 		var rest []uint32
 		for _, uid := range uids {
-			if _, ok := changed[uid]; !ok {
+			if _, ok := changed[uid]; !ok && !refused[uid] {
 				rest = append(rest, uid)
 			}
 		}
@@ -66,13 +78,18 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 			}
 		}
 	}
+	var modified imap.NumSet
 	for _, i := range idx {
 		uid := sel.uids[i]
+		if refused[uid] {
+			modified = addNum(modified, isUID, uint32(i+1), uid)
+			continue
+		}
 		u, ok := changed[uid]
 		if ok {
 			sel.tell(uid, u.ModSeq)
 		}
-		if flags.Silent {
+		if flags.Silent && !(ok && withModSeq) {
 			continue
 		}
 		if !ok {
@@ -86,12 +103,33 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		if isUID {
 			rw.WriteUID(imap.UID(uid))
 		}
-		rw.WriteFlags(imapFlags(u.Flags, u.Keywords))
+		if !flags.Silent {
+			rw.WriteFlags(imapFlags(u.Flags, u.Keywords))
+		}
+		if withModSeq {
+			rw.WriteModSeq(u.ModSeq)
+		}
 		if err := rw.Close(); err != nil {
 			return err
 		}
 	}
+	if modified != nil {
+		return imapserver.ModifiedError(modified)
+	}
 	return nil
+}
+
+// addNum adds a message to set, by UID or by sequence number, making the
+// set on first use.
+func addNum(set imap.NumSet, byUID bool, seq, uid uint32) imap.NumSet {
+	if byUID {
+		s, _ := set.(imap.UIDSet)
+		s.AddNum(imap.UID(uid))
+		return s
+	}
+	s, _ := set.(imap.SeqSet)
+	s.AddNum(seq)
+	return s
 }
 
 func (ss *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {

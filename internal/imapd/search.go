@@ -21,12 +21,13 @@ import (
 // parsed criteria. Flags, dates, sizes and numbers come from the index;
 // header keys read a message's header block only; BODY and TEXT stream
 // each text part, transfer-decoded, through a case-insensitive matcher.
-// Messages are read only when the cheaper keys have not decided.
+// Messages are read only when the cheaper keys have not decided. With a
+// MODSEQ key (RFC 7162 §3.1.5) the reply carries the highest MODSEQ of
+// the messages found; its metadata entry name is ignored, since flags are
+// the only metadata with mod-sequences here.
 func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria, options *imap.SearchOptions) (*imap.SearchData, error) {
 	sel := ss.sel
-	if usesModSeq(criteria) {
-		return nil, errNoCondStore
-	}
+	withModSeq := usesModSeq(criteria)
 	var seqs imap.SeqSet
 	var uids imap.UIDSet
 	data := &imap.SearchData{}
@@ -63,6 +64,9 @@ func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria
 				data.Max = num
 			}
 			data.Count++
+			if withModSeq {
+				data.ModSeq = max(data.ModSeq, info.ModSeq)
+			}
 			seqs.AddNum(m.seq)
 			uids.AddNum(imap.UID(info.UID))
 		}
@@ -83,6 +87,7 @@ func (ss *session) Search(kind imapserver.NumKind, criteria *imap.SearchCriteria
 	return data, nil
 }
 
+// usesModSeq reports whether the MODSEQ key appears anywhere in c.
 func usesModSeq(c *imap.SearchCriteria) bool {
 	if c.ModSeq != nil {
 		return true
@@ -141,6 +146,9 @@ func (m *candidate) match(c *imap.SearchCriteria) bool {
 		if hasFlag(m.info.Flags, m.info.Keywords, f) {
 			return false
 		}
+	}
+	if c.ModSeq != nil && m.info.ModSeq < c.ModSeq.ModSeq {
+		return false
 	}
 	if c.Larger != 0 && m.info.Size <= c.Larger {
 		return false

@@ -97,9 +97,6 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 	if err != nil {
 		return nil, err
 	}
-	if options != nil && options.CondStore {
-		return nil, errNoCondStore
-	}
 	// Watch before reading the state: a change in between is then seen
 	// twice (harmless), never lost.
 	w := ss.srv.opts.Store.Watch(ss.account)
@@ -140,6 +137,9 @@ func (ss *session) Select(name string, options *imap.SelectOptions) (*imap.Selec
 		FirstUnseenSeqNum: v.FirstUnseen,
 		UIDNext:           imap.UID(uidNext),
 		UIDValidity:       mb.UIDValidity,
+		// mb was read before the view: a change in between is in the
+		// view, and HIGHESTMODSEQ must cover it (RFC 7162 §3.1.2.1).
+		HighestModSeq: max(mb.HighestModSeq, v.MaxModSeq),
 	}, nil
 }
 
@@ -349,7 +349,7 @@ func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 			if p.modSeq <= sel.toldModSeq(uid) {
 				continue // the client was told already (its own STORE)
 			}
-			if err := w.WriteMessageFlags(uint32(i+1), imap.UID(uid), imapFlags(p.flags, p.keywords)); err != nil {
+			if err := w.WriteMessageFlagsModSeq(uint32(i+1), imap.UID(uid), imapFlags(p.flags, p.keywords), p.modSeq); err != nil {
 				return err
 			}
 		}

@@ -140,6 +140,7 @@ func New(opts Options) (*Server, error) {
 		imap.CapSpecialUse:       {},
 		imap.CapCreateSpecialUse: {},
 		imap.CapLiteralPlus:      {},
+		imap.CapCondStore:        {},
 	}
 	lib := libLogger{s.log}
 	s.open = imapserver.New(&imapserver.Options{

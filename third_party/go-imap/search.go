@@ -87,6 +87,12 @@ func (criteria *SearchCriteria) And(other *SearchCriteria) {
 
 	criteria.Not = append(criteria.Not, other.Not...)
 	criteria.Or = append(criteria.Or, other.Or...)
+
+	// A message matches both MODSEQ keys if it matches the higher one
+	if other.ModSeq != nil && (criteria.ModSeq == nil || other.ModSeq.ModSeq > criteria.ModSeq.ModSeq) {
+		modSeq := *other.ModSeq
+		criteria.ModSeq = &modSeq
+	}
 }
 
 func intersectSince(t1, t2 time.Time) time.Time {

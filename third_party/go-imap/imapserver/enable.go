@@ -28,6 +28,10 @@ func (c *Conn) handleEnable(dec *imapwire.Decoder) error {
 		switch req {
 		case imap.CapIMAP4rev2, imap.CapUTF8Accept:
 			enabled = append(enabled, req)
+		case imap.CapCondStore:
+			if c.server.options.caps().Has(imap.CapCondStore) {
+				enabled = append(enabled, req)
+			}
 		}
 	}
 
@@ -44,4 +48,23 @@ func (c *Conn) handleEnable(dec *imapwire.Decoder) error {
 		enc.SP().Atom(string(c))
 	}
 	return enc.CRLF()
+}
+
+// enableCondStore turns on CONDSTORE for the rest of the connection, as a
+// CONDSTORE enabling command does (RFC 7162 section 3.1). It fails if the
+// server does not advertise CONDSTORE.
+func (c *Conn) enableCondStore() error {
+	if !c.server.options.caps().Has(imap.CapCondStore) {
+		return newClientBugError("CONDSTORE is not supported")
+	}
+	c.mutex.Lock()
+	c.enabled[imap.CapCondStore] = struct{}{}
+	c.mutex.Unlock()
+	return nil
+}
+
+func (c *Conn) condStoreEnabled() bool {
+	c.mutex.Lock()
+	defer c.mutex.Unlock()
+	return c.enabled.Has(imap.CapCondStore)
 }

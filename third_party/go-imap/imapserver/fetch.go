@@ -75,12 +75,24 @@ func (c *Conn) handleFetch(dec *imapwire.Decoder, numKind NumKind) error {
 		}
 	}
 
+	if dec.SP() {
+		if err := readFetchModifiers(dec, &options); err != nil {
+			return err
+		}
+	}
+
 	if !dec.ExpectCRLF() {
 		return dec.Err()
 	}
 
 	if err := c.checkState(imap.ConnStateSelected); err != nil {
 		return err
+	}
+
+	if options.ModSeq {
+		if err := c.enableCondStore(); err != nil {
+			return err
+		}
 	}
 
 	if numKind == NumKindUID {
@@ -108,6 +120,8 @@ func handleFetchAtt(dec *imapwire.Decoder, attName string, options *imap.FetchOp
 		options.RFC822Size = true
 	case "UID":
 		options.UID = true
+	case "MODSEQ":
+		options.ModSeq = true
 	case "RFC822": // equivalent to BODY[]
 		bs := &imap.FetchItemBodySection{}
 		writerOptions.obsolete[bs] = attName
@@ -184,6 +198,38 @@ func handleFetchAtt(dec *imapwire.Decoder, attName string, options *imap.FetchOp
 		return newClientBugError("Unknown FETCH data item")
 	}
 	return nil
+}
+
+// readFetchModifiers reads the parenthesized FETCH modifiers (RFC 7162
+// section 3.1.4.1).
+func readFetchModifiers(dec *imapwire.Decoder, options *imap.FetchOptions) error {
+	n := 0
+	err := dec.ExpectList(func() error {
+		n++
+		var name string
+		if !dec.ExpectAtom(&name) {
+			return dec.Err()
+		}
+		switch strings.ToUpper(name) {
+		case "CHANGEDSINCE":
+			var modSeq uint64
+			if !dec.ExpectSP() || !dec.ExpectModSeq(&modSeq) {
+				return dec.Err()
+			}
+			if modSeq == 0 {
+				return newClientBugError("CHANGEDSINCE requires a non-zero mod-sequence")
+			}
+			options.ChangedSince = modSeq
+			options.ModSeq = true // CHANGEDSINCE implies MODSEQ
+		default:
+			return newClientBugError("Unknown FETCH modifier")
+		}
+		return nil
+	})
+	if err == nil && n == 0 {
+		err = newClientBugError("Empty list of FETCH modifiers")
+	}
+	return err
 }
 
 func handleFetchBodyStructure(options *imap.FetchOptions, writerOptions *fetchWriterOptions, extended bool) {
@@ -364,6 +410,12 @@ func (w *FetchResponseWriter) WriteFlags(flags []imap.Flag) {
 	w.enc.Atom("FLAGS").SP().List(len(flags), func(i int) {
 		w.enc.Flag(flags[i])
 	})
+}
+
+// WriteModSeq writes the message's mod-sequence (requires CONDSTORE).
+func (w *FetchResponseWriter) WriteModSeq(modSeq uint64) {
+	w.writeItemSep()
+	w.enc.Atom("MODSEQ").SP().Special('(').ModSeq(modSeq).Special(')')
 }
 
 // WriteRFC822Size writes the message's full size.
@@ -712,4 +764,22 @@ func writeBodyFldLang(enc *imapwire.Encoder, l []string) {
 			enc.String(l[i])
 		})
 	}
+}
+
+// WriteMessageFlagsModSeq writes a FETCH response with FLAGS, and with the
+// message's mod-sequence once CONDSTORE is enabled on the connection: RFC
+// 7162 section 3.2 requires it in every FETCH response that reports a flag
+// change then.
+func (w *UpdateWriter) WriteMessageFlagsModSeq(seqNum uint32, uid imap.UID, flags []imap.Flag, modSeq uint64) error {
+	withModSeq := modSeq != 0 && w.conn.condStoreEnabled()
+	fetchWriter := &FetchWriter{conn: w.conn}
+	respWriter := fetchWriter.CreateMessage(seqNum)
+	if uid != 0 {
+		respWriter.WriteUID(uid)
+	}
+	respWriter.WriteFlags(flags)
+	if withModSeq {
+		respWriter.WriteModSeq(modSeq)
+	}
+	return respWriter.Close()
 }

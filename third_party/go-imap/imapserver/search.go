@@ -75,6 +75,12 @@ func (c *Conn) handleSearch(tag string, dec *imapwire.Decoder, numKind NumKind) 
 		return err
 	}
 
+	if searchCriteriaHasModSeq(&criteria) {
+		if err := c.enableCondStore(); err != nil {
+			return err
+		}
+	}
+
 	// If no return option is specified, ALL is assumed
 	if !options.ReturnMin && !options.ReturnMax && !options.ReturnAll && !options.ReturnCount {
 		options.ReturnAll = true
@@ -88,7 +94,7 @@ func (c *Conn) handleSearch(tag string, dec *imapwire.Decoder, numKind NumKind) 
 	if c.enabled.Has(imap.CapIMAP4rev2) || extended {
 		return c.writeESearch(tag, data, &options, numKind)
 	} else {
-		return c.writeSearch(data.All)
+		return c.writeSearch(data.All, data.ModSeq)
 	}
 }
 
@@ -117,6 +123,9 @@ func (c *Conn) writeESearch(tag string, data *imap.SearchData, options *imap.Sea
 	if options.ReturnCount {
 		enc.SP().Atom("COUNT").SP().Number(data.Count)
 	}
+	if data.ModSeq > 0 {
+		enc.SP().Atom("MODSEQ").SP().ModSeq(data.ModSeq)
+	}
 	return enc.CRLF()
 }
 
@@ -131,7 +140,10 @@ func isNumSetEmpty(numSet imap.NumSet) bool {
 	}
 }
 
-func (c *Conn) writeSearch(numSet imap.NumSet) error {
+// writeSearch writes a SEARCH response; modSeq is the highest mod-sequence
+// of the messages found, 0 unless the criteria had MODSEQ (RFC 7162 section
+// 3.1.5).
+func (c *Conn) writeSearch(numSet imap.NumSet, modSeq uint64) error {
 	enc := newResponseEncoder(c)
 	defer enc.end()
 
@@ -153,6 +165,9 @@ func (c *Conn) writeSearch(numSet imap.NumSet) error {
 	}
 	if !ok {
 		return fmt.Errorf("imapserver: failed to enumerate message numbers in SEARCH response")
+	}
+	if modSeq > 0 && !isNumSetEmpty(numSet) {
+		enc.SP().Special('(').Atom("MODSEQ").SP().ModSeq(modSeq).Special(')')
 	}
 	return enc.CRLF()
 }
@@ -326,6 +341,12 @@ func readSearchKeyWithAtom(criteria *imap.SearchCriteria, dec *imapwire.Decoder,
 			return err
 		}
 		criteria.Or = append(criteria.Or, or)
+	case "MODSEQ":
+		modSeq, err := readSearchKeyModSeq(dec)
+		if err != nil {
+			return err
+		}
+		criteria.And(&imap.SearchCriteria{ModSeq: modSeq})
 	case "$":
 		criteria.UID = append(criteria.UID, imap.SearchRes())
 	default:
@@ -340,4 +361,50 @@ func readSearchKeyWithAtom(criteria *imap.SearchCriteria, dec *imapwire.Decoder,
 
 func searchKeyFlag(key string) imap.Flag {
 	return imap.Flag("\\" + strings.Title(strings.ToLower(key)))
+}
+
+// readSearchKeyModSeq reads the arguments of the MODSEQ search key (RFC 7162
+// section 3.1.5): an optional metadata entry name and type, then a
+// mod-sequence.
+func readSearchKeyModSeq(dec *imapwire.Decoder) (*imap.SearchCriteriaModSeq, error) {
+	var modSeq imap.SearchCriteriaModSeq
+	if !dec.ExpectSP() {
+		return nil, dec.Err()
+	}
+	if dec.Quoted(&modSeq.MetadataName) {
+		var typ string
+		if !dec.ExpectSP() || !dec.ExpectAtom(&typ) || !dec.ExpectSP() {
+			return nil, dec.Err()
+		}
+		modSeq.MetadataType = imap.SearchCriteriaMetadataType(strings.ToLower(typ))
+		switch modSeq.MetadataType {
+		case imap.SearchCriteriaMetadataAll, imap.SearchCriteriaMetadataPrivate, imap.SearchCriteriaMetadataShared:
+			// ok
+		default:
+			return nil, newClientBugError("Unknown MODSEQ entry type")
+		}
+	}
+	if !dec.ExpectModSeq(&modSeq.ModSeq) {
+		return nil, dec.Err()
+	}
+	return &modSeq, nil
+}
+
+// searchCriteriaHasModSeq reports whether the MODSEQ key appears anywhere in
+// the criteria.
+func searchCriteriaHasModSeq(criteria *imap.SearchCriteria) bool {
+	if criteria.ModSeq != nil {
+		return true
+	}
+	for i := range criteria.Not {
+		if searchCriteriaHasModSeq(&criteria.Not[i]) {
+			return true
+		}
+	}
+	for _, or := range criteria.Or {
+		if searchCriteriaHasModSeq(&or[0]) || searchCriteriaHasModSeq(&or[1]) {
+			return true
+		}
+	}
+	return false
 }

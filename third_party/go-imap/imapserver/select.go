@@ -2,6 +2,7 @@ package imapserver
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/internal/imapwire"
@@ -9,12 +10,27 @@ import (
 
 func (c *Conn) handleSelect(tag string, dec *imapwire.Decoder, readOnly bool) error {
 	var mailbox string
-	if !dec.ExpectSP() || !dec.ExpectMailbox(&mailbox) || !dec.ExpectCRLF() {
+	if !dec.ExpectSP() || !dec.ExpectMailbox(&mailbox) {
+		return dec.Err()
+	}
+	options := imap.SelectOptions{ReadOnly: readOnly}
+	if dec.SP() {
+		if err := readSelectParams(dec, &options); err != nil {
+			return err
+		}
+	}
+	if !dec.ExpectCRLF() {
 		return dec.Err()
 	}
 
 	if err := c.checkState(imap.ConnStateAuthenticated); err != nil {
 		return err
+	}
+
+	if options.CondStore {
+		if err := c.enableCondStore(); err != nil {
+			return err
+		}
 	}
 
 	if c.state == imap.ConnStateSelected {
@@ -32,7 +48,6 @@ func (c *Conn) handleSelect(tag string, dec *imapwire.Decoder, readOnly bool) er
 		}
 	}
 
-	options := imap.SelectOptions{ReadOnly: readOnly}
 	data, err := c.session.Select(mailbox, &options)
 	if err != nil {
 		return err
@@ -56,6 +71,12 @@ func (c *Conn) handleSelect(tag string, dec *imapwire.Decoder, readOnly bool) er
 	}
 	if err := c.writeUIDNext(data.UIDNext); err != nil {
 		return err
+	}
+	if c.server.options.caps().Has(imap.CapCondStore) {
+		// RFC 7162 section 3.1.2.1: sent on every SELECT and EXAMINE
+		if err := c.writeHighestModSeq(data.HighestModSeq); err != nil {
+			return err
+		}
 	}
 	if err := c.writeFlags(data.Flags); err != nil {
 		return err
@@ -151,6 +172,46 @@ func (c *Conn) writeUIDNext(uidNext imap.UID) error {
 	enc.Special('[').Atom("UIDNEXT").SP().UID(uidNext).Special(']')
 	enc.SP().Text("Predicted next UID")
 	return enc.CRLF()
+}
+
+// writeHighestModSeq writes HIGHESTMODSEQ, or NOMODSEQ for a mailbox
+// without mod-sequences (zero).
+func (c *Conn) writeHighestModSeq(modSeq uint64) error {
+	enc := newResponseEncoder(c)
+	defer enc.end()
+	enc.Atom("*").SP().Atom("OK").SP()
+	if modSeq == 0 {
+		enc.Special('[').Atom("NOMODSEQ").Special(']')
+		enc.SP().Text("No permanent mod-sequences")
+	} else {
+		enc.Special('[').Atom("HIGHESTMODSEQ").SP().ModSeq(modSeq).Special(']')
+		enc.SP().Text("Highest mod-sequence")
+	}
+	return enc.CRLF()
+}
+
+// readSelectParams reads the parenthesized SELECT and EXAMINE parameters
+// (RFC 4466 section 2.1).
+func readSelectParams(dec *imapwire.Decoder, options *imap.SelectOptions) error {
+	n := 0
+	err := dec.ExpectList(func() error {
+		n++
+		var name string
+		if !dec.ExpectAtom(&name) {
+			return dec.Err()
+		}
+		switch strings.ToUpper(name) {
+		case "CONDSTORE":
+			options.CondStore = true
+		default:
+			return newClientBugError("Unknown SELECT parameter")
+		}
+		return nil
+	})
+	if err == nil && n == 0 {
+		err = newClientBugError("Empty list of SELECT parameters")
+	}
+	return err
 }
 
 func (c *Conn) writeFlags(flags []imap.Flag) error {

@@ -10,10 +10,21 @@ import (
 
 func (c *Conn) handleStore(dec *imapwire.Decoder, numKind NumKind) error {
 	var (
-		numSet imap.NumSet
-		item   string
+		numSet  imap.NumSet
+		item    string
+		options imap.StoreOptions
 	)
-	if !dec.ExpectSP() || !dec.ExpectNumSet(numKind.wire(), &numSet) || !dec.ExpectSP() || !dec.ExpectAtom(&item) || !dec.ExpectSP() {
+	if !dec.ExpectSP() || !dec.ExpectNumSet(numKind.wire(), &numSet) || !dec.ExpectSP() {
+		return dec.Err()
+	}
+	hasModifiers, err := readStoreModifiers(dec, &options)
+	if err != nil {
+		return err
+	}
+	if hasModifiers && !dec.ExpectSP() {
+		return dec.Err()
+	}
+	if !dec.ExpectAtom(&item) || !dec.ExpectSP() {
 		return dec.Err()
 	}
 	var flags []imap.Flag
@@ -68,11 +79,62 @@ func (c *Conn) handleStore(dec *imapwire.Decoder, numKind NumKind) error {
 		return err
 	}
 
+	if hasModifiers {
+		if err := c.enableCondStore(); err != nil {
+			return err
+		}
+	}
+
 	w := &FetchWriter{conn: c}
-	options := imap.StoreOptions{}
 	return c.session.Store(w, numSet, &imap.StoreFlags{
 		Op:     op,
 		Silent: silent,
 		Flags:  flags,
 	}, &options)
+}
+
+// readStoreModifiers reads the parenthesized STORE modifiers, if any (RFC
+// 7162 section 3.1.3).
+func readStoreModifiers(dec *imapwire.Decoder, options *imap.StoreOptions) (bool, error) {
+	n := 0
+	isList, err := dec.List(func() error {
+		n++
+		var name string
+		if !dec.ExpectAtom(&name) {
+			return dec.Err()
+		}
+		switch strings.ToUpper(name) {
+		case "UNCHANGEDSINCE":
+			var modSeq uint64
+			if !dec.ExpectSP() || !dec.ExpectModSeq(&modSeq) {
+				return dec.Err()
+			}
+			if modSeq == 0 {
+				// StoreOptions cannot tell 0 from no modifier, and
+				// ignoring the test would change what the client
+				// wants kept.
+				return newClientBugError("UNCHANGEDSINCE 0 is not supported")
+			}
+			options.UnchangedSince = modSeq
+		default:
+			return newClientBugError("Unknown STORE modifier")
+		}
+		return nil
+	})
+	if err == nil && isList && n == 0 {
+		err = newClientBugError("Empty list of STORE modifiers")
+	}
+	return isList, err
+}
+
+// ModifiedError is what Session.Store returns when messages failed the
+// UNCHANGEDSINCE test (RFC 7162 section 3.1.3): the others were stored, and
+// the command completes with OK and a MODIFIED response code listing the
+// failed ones, as sequence numbers for STORE and as UIDs for UID STORE.
+func ModifiedError(numSet imap.NumSet) *imap.Error {
+	return &imap.Error{
+		Type: imap.StatusResponseTypeOK,
+		Code: imap.ResponseCode("MODIFIED " + numSet.String()),
+		Text: "Conditional STORE failed for some messages",
+	}
 }

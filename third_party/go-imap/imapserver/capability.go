@@ -48,6 +48,8 @@ func (c *Conn) availableCaps() []imap.Cap {
 	if c.canStartTLS() {
 		caps = append(caps, imap.CapStartTLS)
 	}
+	// ID is valid in every state (RFC 2971 section 3.1).
+	addAvailableCaps(&caps, available, []imap.Cap{imap.CapID})
 	if c.canAuth() {
 		mechs := []string{"PLAIN"}
 		if authSess, ok := c.session.(SessionSASL); ok {
@@ -95,6 +97,8 @@ func (c *Conn) availableCaps() []imap.Cap {
 			imap.CapUnauthenticate,
 			imap.CapCondStore,
 		})
+
+		caps = append(caps, c.quotaCaps()...)
 
 		if appendLimitSession, ok := c.session.(SessionAppendLimit); ok {
 			limit := appendLimitSession.AppendLimit()

@@ -46,6 +46,10 @@ type Conn struct {
 
 	state   imap.ConnState
 	session Session
+
+	// refusedLiteral is the size of a non-synchronizing literal refused
+	// by the current command, whose bytes follow on the wire; -1 if none.
+	refusedLiteral int64
 }
 
 func newConn(c net.Conn, server *Server) *Conn {
@@ -58,6 +62,8 @@ func newConn(c net.Conn, server *Server) *Conn {
 		br:      br,
 		bw:      bw,
 		enabled: make(imap.CapSet),
+
+		refusedLiteral: -1,
 	}
 }
 
@@ -276,6 +282,14 @@ func (c *Conn) readCommand(dec *imapwire.Decoder) error {
 		err = c.handleMove(dec, numKind)
 	case "SEARCH", "UID SEARCH":
 		err = c.handleSearch(tag, dec, numKind)
+	case "ID":
+		err = c.handleID(dec)
+	case "GETQUOTA":
+		err = c.handleGetQuota(dec)
+	case "GETQUOTAROOT":
+		err = c.handleGetQuotaRoot(dec)
+	case "SETQUOTA":
+		err = c.handleSetQuota(dec)
 	default:
 		if c.state == imap.ConnStateNotAuthenticated {
 			// Don't allow a single unknown command before authentication to
@@ -290,7 +304,13 @@ func (c *Conn) readCommand(dec *imapwire.Decoder) error {
 		}
 	}
 
-	dec.DiscardLine()
+	if text := dec.DiscardLine(); err != nil && c.refusedLiteral < 0 {
+		// A failed command's line may end with the header of a
+		// non-synchronizing literal: its bytes are not commands either.
+		if size, nonSync, ok := literalHeader(text); ok && nonSync {
+			c.refusedLiteral = size
+		}
+	}
 
 	var (
 		resp    *imap.StatusResponse
@@ -320,7 +340,10 @@ func (c *Conn) readCommand(dec *imapwire.Decoder) error {
 			Text: fmt.Sprintf("%v completed", name),
 		}
 	}
-	return c.writeStatusResp(tag, resp)
+	if err := c.writeStatusResp(tag, resp); err != nil {
+		return err
+	}
+	return c.skipRefusedLiteral()
 }
 
 func (c *Conn) handleNoop(dec *imapwire.Decoder) error {
@@ -390,11 +413,11 @@ func (c *Conn) handleUnsubscribe(dec *imapwire.Decoder) error {
 
 func (c *Conn) checkBufferedLiteral(size int64, nonSync bool) error {
 	if size > 4096 {
-		return &imap.Error{
-			Type: imap.StatusResponseTypeNo,
+		return c.refuseLiteral(size, nonSync, &imap.Error{
+			Type: imap.StatusResponseTypeBad,
 			Code: imap.ResponseCodeTooBig,
 			Text: "Literals are limited to 4096 bytes for this command",
-		}
+		})
 	}
 
 	return c.acceptLiteral(size, nonSync)
@@ -402,10 +425,11 @@ func (c *Conn) checkBufferedLiteral(size int64, nonSync bool) error {
 
 func (c *Conn) acceptLiteral(size int64, nonSync bool) error {
 	if nonSync && size > 4096 && !c.server.options.caps().Has(imap.CapLiteralPlus) {
-		return &imap.Error{
+		return c.refuseLiteral(size, nonSync, &imap.Error{
 			Type: imap.StatusResponseTypeBad,
+			Code: imap.ResponseCodeTooBig,
 			Text: "Non-synchronizing literals are limited to 4096 bytes",
-		}
+		})
 	}
 
 	if nonSync {

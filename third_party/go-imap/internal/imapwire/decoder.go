@@ -263,13 +263,15 @@ func (dec *Decoder) DiscardUntilByte(untilCh byte) {
 	}
 }
 
-func (dec *Decoder) DiscardLine() {
+// DiscardLine discards the rest of the line, if it is not over yet, and
+// returns the text discarded.
+func (dec *Decoder) DiscardLine() (text string) {
 	if dec.crlf {
-		return
+		return ""
 	}
-	var text string
 	dec.Text(&text)
 	dec.CRLF()
+	return text
 }
 
 func (dec *Decoder) DiscardValue() bool {
@@ -518,10 +520,11 @@ func (dec *Decoder) ExpectMailbox(ptr *string) bool {
 		return true
 	}
 	name, err := utf7.Decode(name)
-	if err == nil {
-		*ptr = name
+	if err != nil {
+		return dec.returnErr(&DecoderExpectError{Message: "mailbox name is not valid modified UTF-7"})
 	}
-	return dec.returnErr(err)
+	*ptr = name
+	return true
 }
 
 func (dec *Decoder) ExpectUID(ptr *imap.UID) bool {
@@ -545,7 +548,7 @@ func (dec *Decoder) ExpectNumSet(kind NumKind, ptr *imap.NumSet) bool {
 	}
 	numSet, err := imapnum.ParseSet(s)
 	if err != nil {
-		return dec.returnErr(err)
+		return dec.returnErr(&DecoderExpectError{Message: fmt.Sprintf("invalid sequence-set %q", s)})
 	}
 
 	switch kind {
@@ -577,8 +580,9 @@ func (dec *Decoder) Literal(ptr *string) bool {
 	}
 	if dec.CheckBufferedLiteralFunc != nil {
 		if err := dec.CheckBufferedLiteralFunc(lit.Size(), nonSync); err != nil {
-			lit.cancel()
-			return false
+			// The literal stays open, so that nothing more is decoded: its
+			// bytes, if the client sends them, are not syntax.
+			return dec.returnErr(err)
 		}
 	}
 	var sb strings.Builder

@@ -1,6 +1,7 @@
 package imapwire
 
 import (
+	"fmt"
 	"unsafe"
 
 	"github.com/emersion/go-imap/v2"
@@ -33,7 +34,12 @@ func NumSetKind(numSet imap.NumSet) NumKind {
 	}
 }
 
+// ParseSeqSet parses a sequence set. An invalid one is a
+// *DecoderExpectError: a client's syntax error.
 func ParseSeqSet(s string) (imap.SeqSet, error) {
 	numSet, err := imapnum.ParseSet(s)
-	return seqSetFromNumSet(numSet), err
+	if err != nil {
+		return nil, &DecoderExpectError{Message: fmt.Sprintf("invalid sequence-set %q", s)}
+	}
+	return seqSetFromNumSet(numSet), nil
 }

@@ -2,8 +2,8 @@
 // IMAP4rev2, RFC 9051, with IDLE, UIDPLUS, MOVE, UNSELECT, NAMESPACE,
 // SPECIAL-USE, CREATE-SPECIAL-USE, LIST-EXTENDED, LIST-STATUS,
 // STATUS=SIZE, ESEARCH, SEARCHRES, BINARY, CHILDREN, ENABLE, UTF8=ACCEPT,
-// LITERAL+, SASL-IR and APPENDLIMIT), a backend for go-imap v2's
-// imapserver: the library owns the wire protocol (parsing, literals,
+// LITERAL+, SASL-IR, APPENDLIMIT and CONDSTORE), a backend for go-imap
+// v2's imapserver (the patched copy in third_party/go-imap): the library owns the wire protocol (parsing, literals,
 // STARTTLS, AUTHENTICATE PLAIN), this package supplies the Session over
 // internal/store and internal/directory. It holds no storage logic.
 //
@@ -47,6 +47,29 @@
 // it (its MODSEQ is in the view). A watcher that overflowed makes the
 // session compare its view with the store's state (States) instead.
 //
+// # CONDSTORE
+//
+// Mod-sequences are the store's (RFC 7162): every mailbox has them and
+// keeps them across restarts, so every SELECT and EXAMINE answers
+// HIGHESTMODSEQ (never NOMODSEQ), the highest of the mailbox's counter and
+// of its messages' MODSEQs as the view was read. STATUS HIGHESTMODSEQ is
+// the counter. imapserver parses the items and modifiers and records
+// when a command enables CONDSTORE for the connection (ENABLE, SELECT
+// (CONDSTORE), FETCH MODSEQ or CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH
+// MODSEQ; STATUS does not); from then on every FETCH that carries FLAGS
+// carries MODSEQ too: replies to FETCH and STORE, and the flag changes
+// of other sessions told after a command or during IDLE. A STORE with
+// UNCHANGEDSINCE is one store transaction that tests and changes each
+// message: those whose MODSEQ is above it are left alone, get no FETCH,
+// and are listed in the tagged OK [MODIFIED set] (sequence numbers, or
+// UIDs for UID STORE). A changed message gets its FETCH with MODSEQ even
+// under .SILENT once CONDSTORE is enabled. SEARCH MODSEQ matches MODSEQs
+// at or above its value (the optional entry name and type are parsed and
+// ignored: flags are the only metadata) and the reply gives the highest
+// MODSEQ found, as (MODSEQ n) or ESEARCH's MODSEQ. UNCHANGEDSINCE 0 is
+// refused with BAD (imap.StoreOptions cannot tell it from no modifier).
+// QRESYNC is not supported.
+//
 // # What is cached, what is streamed
 //
 // FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the index;
@@ -82,11 +105,8 @@
 //
 // # Not supported
 //
-// go-imap v2.0.0-beta.8's imapserver has no hook for CONDSTORE (it parses
-// no UNCHANGEDSINCE or CHANGEDSINCE and cannot advertise it), QUOTA (no
-// GETQUOTA command) or ID: they are not advertised, and CONDSTORE items
-// that reach the session are refused with BAD. \Recent is never set, so
-// RECENT and NEW match nothing. Some client errors are answered by
+// QUOTA and ID are not advertised; neither is QRESYNC. \Recent is never
+// set, so RECENT and NEW match nothing. Some client errors are answered by
 // imapserver itself, before the session sees them: an invalid number in a
 // set or an unknown SEARCH key gets NO [SERVERBUG]; a non-synchronizing
 // literal (LITERAL+) larger than APPENDLIMIT is refused and its bytes then

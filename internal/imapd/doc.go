@@ -108,9 +108,9 @@
 // QUOTA and ID are not advertised; neither is QRESYNC. \Recent is never
 // set, so RECENT and NEW match nothing. Some client errors are answered by
 // imapserver itself, before the session sees them: an invalid number in a
-// set or an unknown SEARCH key gets NO [SERVERBUG]; a non-synchronizing
-// literal (LITERAL+) larger than APPENDLIMIT is refused and its bytes then
-// read as commands, each failing as a bad command; a literal of more than
-// 4096 bytes where a string is expected (SELECT {5000}) leaves imapserver
-// waiting until its 30 s command timeout.
+// set or an unknown SEARCH key is BAD [CLIENTBUG]; a literal of more than
+// 4096 bytes where a string is expected (SELECT {5000}) is BAD [TOOBIG] at
+// once; a refused non-synchronizing literal (LITERAL+, such as an APPEND
+// beyond APPENDLIMIT) is read and dropped, up to 1 MiB, beyond which the
+// server says BYE (third_party/go-imap/AXMAIL.md).
 package imapd

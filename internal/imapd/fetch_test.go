@@ -141,9 +141,8 @@ func TestFetchSections(t *testing.T) {
 	}
 	c.ok("FETCH 1 (RFC822.HEADER RFC822.SIZE)")
 	c.expect("BAD", "FETCH 2 (FLAGS)")
-	// imapserver's own parser refuses 0 with NO [SERVERBUG] before the
-	// session sees it: not ideal, but a clear refusal.
-	c.expect("NO", "FETCH 0 (FLAGS)")
+	// imapserver's own parser refuses 0 as a syntax error.
+	c.expect("BAD [CLIENTBUG]", "FETCH 0 (FLAGS)")
 	if u := c.ok("UID FETCH 5:9 (FLAGS)"); len(u) != 0 {
 		t.Errorf("UID FETCH of missing UIDs = %q, want nothing", u)
 	}

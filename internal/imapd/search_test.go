@@ -79,7 +79,7 @@ func TestSearch(t *testing.T) {
 	}
 	c.expect("NO [BADCHARSET]", "SEARCH CHARSET KOI8-R BODY x")
 	c.expect("BAD", "SEARCH (FROM carol")
-	// imapserver's parser takes an unknown key for a sequence set and
-	// fails with NO [SERVERBUG] before the session sees it.
-	c.expect("NO", "SEARCH NOSUCHKEY")
+	// imapserver's parser takes an unknown key for a sequence set, and
+	// the bad set is a syntax error.
+	c.expect("BAD [CLIENTBUG]", "SEARCH NOSUCHKEY")
 }

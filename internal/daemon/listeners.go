@@ -108,6 +108,7 @@ func (d *Daemon) serverFor(name string, lc config.Listener, cfg *config.Config) 
 			TLSConfig:    starttls,
 			ImplicitTLS:  implicit,
 			InsecureAuth: lc.InsecureAuth,
+			Version:      d.opts.Version,
 			Logger:       log,
 		})
 	case "pop3":

@@ -59,6 +59,9 @@ type Options struct {
 	// they too need TLS to log in. The zero value counts them as secure,
 	// as Dovecot does; tests set it to exercise the refusal.
 	LoopbackInsecure bool
+	// Version is the daemon's version, sent in the ID response (RFC
+	// 2971); "" leaves it out.
+	Version string
 	// Logger receives operational events; nil discards them.
 	Logger *slog.Logger
 }
@@ -141,6 +144,8 @@ func New(opts Options) (*Server, error) {
 		imap.CapCreateSpecialUse: {},
 		imap.CapLiteralPlus:      {},
 		imap.CapCondStore:        {},
+		imap.CapQuota:            {},
+		imap.CapID:               {},
 	}
 	lib := libLogger{s.log}
 	s.open = imapserver.New(&imapserver.Options{

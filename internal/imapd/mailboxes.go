@@ -145,6 +145,9 @@ func (ss *session) statusData(mb store.Mailbox, o *imap.StatusOptions) *imap.Sta
 	if o.NumDeleted {
 		d.NumDeleted = ptr(mb.Deleted)
 	}
+	if o.DeletedStorage {
+		d.DeletedStorage = ptr(ss.deletedStorage(mb))
+	}
 	if o.Size {
 		d.Size = ptr(mb.Bytes)
 	}

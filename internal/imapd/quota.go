@@ -1,8 +1,12 @@
 package imapd
 
 import (
+	"math"
+
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
+
+	"github.com/axmail/axmail/internal/store"
 )
 
 var _ imapserver.SessionQuota = (*session)(nil)
@@ -73,4 +77,27 @@ func (ss *session) quotaData() (*imapserver.QuotaData, error) {
 		data.Resources[imap.QuotaResourceMessage] = imapserver.QuotaResourceData{Usage: u.Messages, Limit: q.Messages}
 	}
 	return data, nil
+}
+
+// deletedStorage is STATUS DELETED-STORAGE (RFC 9208 §4.2.3), in the
+// units of STORAGE: the sizes of the messages flagged \Deleted, which an
+// EXPUNGE frees, summed and rounded up. It reads the mailbox's index only
+// when a message is flagged. STATUS has no partial failure, so a store
+// error is logged and counts as 0.
+func (ss *session) deletedStorage(mb store.Mailbox) int64 {
+	if mb.Deleted == 0 {
+		return 0
+	}
+	var bytes int64
+	err := ss.srv.opts.Store.Messages(mb.ID, 1, math.MaxUint32, func(m store.MessageInfo) error {
+		if m.Flags&store.FlagDeleted != 0 {
+			bytes += m.Size
+		}
+		return nil
+	})
+	if err != nil {
+		ss.log.Warn("status deleted-storage", "mailbox", mb.Name, "err", err)
+		return 0
+	}
+	return (bytes + 1023) / 1024
 }

@@ -177,3 +177,34 @@ func TestQuotaInheritsDomainLimit(t *testing.T) {
 	c.expect("NO [NOPERM]", `SETQUOTA "" (STORAGE 1)`)
 	c.ok("NOOP")
 }
+
+// TestStatusDeletedStorage checks STATUS DELETED-STORAGE, which RFC 9208
+// asks of a server with QUOTA=RES-STORAGE: the KiB an EXPUNGE frees.
+func TestStatusDeletedStorage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	c := e.login(alice)
+	for _, size := range []int{1500, 600} {
+		body := "Subject: s\r\n\r\n" + strings.Repeat("x", size-16) + "\r\n"
+		if tagged := c.appendMsg("INBOX", "", []byte(body)); !strings.HasPrefix(tagged, "OK") {
+			t.Fatalf("APPEND: %s", tagged)
+		}
+	}
+	status := func(want string) {
+		t.Helper()
+		if u := c.ok("STATUS INBOX (DELETED DELETED-STORAGE)"); len(u) != 1 || u[0] != "* STATUS INBOX "+want {
+			t.Errorf("STATUS = %q, want %q", u, "* STATUS INBOX "+want)
+		}
+	}
+	status("(DELETED 0 DELETED-STORAGE 0)")
+	c.ok("SELECT INBOX")
+	c.ok(`STORE 1 +FLAGS.SILENT (\Deleted)`)
+	status("(DELETED 1 DELETED-STORAGE 2)") // 1500 bytes, rounded up
+	c.ok(`STORE 2 +FLAGS.SILENT (\Deleted)`)
+	status("(DELETED 2 DELETED-STORAGE 3)")
+	if u := c.ok(`LIST "" INBOX RETURN (STATUS (DELETED-STORAGE))`); !hasLine(u, "* STATUS INBOX (DELETED-STORAGE 3)") {
+		t.Errorf("LIST-STATUS = %q", u)
+	}
+	c.ok("EXPUNGE")
+	status("(DELETED 0 DELETED-STORAGE 0)")
+}

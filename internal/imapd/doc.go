@@ -2,7 +2,7 @@
 // IMAP4rev2, RFC 9051, with IDLE, UIDPLUS, MOVE, UNSELECT, NAMESPACE,
 // SPECIAL-USE, CREATE-SPECIAL-USE, LIST-EXTENDED, LIST-STATUS,
 // STATUS=SIZE, ESEARCH, SEARCHRES, BINARY, CHILDREN, ENABLE, UTF8=ACCEPT,
-// LITERAL+, SASL-IR, APPENDLIMIT and CONDSTORE), a backend for go-imap
+// LITERAL+, SASL-IR, APPENDLIMIT, CONDSTORE, QUOTA and ID), a backend for go-imap
 // v2's imapserver (the patched copy in third_party/go-imap): the library owns the wire protocol (parsing, literals,
 // STARTTLS, AUTHENTICATE PLAIN), this package supplies the Session over
 // internal/store and internal/directory. It holds no storage logic.
@@ -96,6 +96,22 @@
 // no buffer. It sits below a STARTTLS *tls.Conn (buffering ciphertext)
 // and above an implicit one.
 //
+// # Quota and ID
+//
+// QUOTA (RFC 9208, quota.go): an account has one quota root, "", over all
+// its mailboxes. GETQUOTAROOT and GETQUOTA report the store's usage (the
+// figure APPEND's and COPY's OVERQUOTA check uses) against the limits
+// directory.Effective resolves (account, then domain, then server, as
+// smtpd does): STORAGE in KiB (usage rounded up, limit down) if the
+// account has a byte quota, MESSAGE if it has a message limit; without
+// either the root has no resources, "* QUOTA \"\" ()" (RFC 9208
+// §4.2.1). QUOTA=RES-STORAGE is always advertised, QUOTA=RES-MESSAGE when
+// the account has a message limit. SETQUOTA is NO [NOPERM]: administrators
+// set limits with axctl. STATUS DELETED-STORAGE sums the sizes of the
+// messages flagged \Deleted. ID (RFC 2971, id.go) answers the name and
+// vendor "axmail" and Options.Version, and logs the client's fields at
+// debug level; imapserver bounds them to 30 fields.
+//
 // # Errors
 //
 // Store errors become replies in one place (errors.go): NONEXISTENT,
@@ -105,12 +121,7 @@
 //
 // # Not supported
 //
-// QUOTA and ID are not advertised; neither is QRESYNC. \Recent is never
-// set, so RECENT and NEW match nothing. Some client errors are answered by
-// imapserver itself, before the session sees them: an invalid number in a
-// set or an unknown SEARCH key is BAD [CLIENTBUG]; a literal of more than
-// 4096 bytes where a string is expected (SELECT {5000}) is BAD [TOOBIG] at
-// once; a refused non-synchronizing literal (LITERAL+, such as an APPEND
-// beyond APPENDLIMIT) is read and dropped, up to 1 MiB, beyond which the
-// server says BYE (third_party/go-imap/AXMAIL.md).
+// QRESYNC and QUOTASET are not advertised. \Recent is not supported (RFC
+// 9051 dropped it): it is never set, so RECENT and NEW match nothing and
+// STATUS RECENT is 0.
 package imapd

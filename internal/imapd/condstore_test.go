@@ -152,6 +152,15 @@ func TestCondStoreRaw(t *testing.T) {
 		t.Errorf("SEARCH OR MODSEQ = %q", u)
 	}
 
+	// UNCHANGEDSINCE 0 fails for every message: nothing changes.
+	u, tagged = c.do(`STORE 1:3 (UNCHANGEDSINCE 0) +FLAGS (\Draft)`)
+	if !strings.HasPrefix(tagged, "OK [MODIFIED 1:3]") || len(u) != 0 {
+		t.Errorf("STORE UNCHANGEDSINCE 0 = %q, %q, want OK [MODIFIED 1:3] alone", u, tagged)
+	}
+	if u := c.ok("SEARCH DRAFT"); len(u) != 1 || u[0] != "* SEARCH" {
+		t.Errorf("SEARCH DRAFT after UNCHANGEDSINCE 0 = %q, want nothing", u)
+	}
+
 	// STATUS HIGHESTMODSEQ follows the store.
 	mb, _ := e.st.GetMailbox(alice, "INBOX")
 	if got := highestModSeq(t, c.ok("STATUS INBOX (MESSAGES HIGHESTMODSEQ)")); got != mb.HighestModSeq || got != top {
@@ -183,12 +192,16 @@ func TestCondStoreEnable(t *testing.T) {
 	if u := d.ok("FETCH 1 (FLAGS)"); !hasLine(u, "MODSEQ (") {
 		t.Errorf("FETCH after SELECT (CONDSTORE) = %q", u)
 	}
-	// STATUS is no enabling command.
+	// STATUS (HIGHESTMODSEQ) enables it too; STATUS without it does not.
 	f := e.login(alice)
-	f.ok("STATUS INBOX (HIGHESTMODSEQ)")
+	f.ok("STATUS INBOX (MESSAGES)")
 	f.ok("SELECT INBOX")
 	if u := f.ok("FETCH 1 (FLAGS)"); hasLine(u, "MODSEQ") {
-		t.Errorf("FETCH after STATUS HIGHESTMODSEQ = %q, want no MODSEQ", u)
+		t.Errorf("FETCH after STATUS (MESSAGES) = %q, want no MODSEQ", u)
+	}
+	f.ok("STATUS INBOX (HIGHESTMODSEQ)")
+	if u := f.ok("FETCH 1 (FLAGS)"); !hasLine(u, "MODSEQ (") {
+		t.Errorf("FETCH after STATUS (HIGHESTMODSEQ) = %q, want MODSEQ", u)
 	}
 }
 

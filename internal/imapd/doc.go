@@ -55,9 +55,9 @@
 // of its messages' MODSEQs as the view was read. STATUS HIGHESTMODSEQ is
 // the counter. imapserver parses the items and modifiers and records
 // when a command enables CONDSTORE for the connection (ENABLE, SELECT
-// (CONDSTORE), FETCH MODSEQ or CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH
-// MODSEQ; STATUS does not); from then on every FETCH that carries FLAGS
-// carries MODSEQ too: replies to FETCH and STORE, and the flag changes
+// (CONDSTORE), STATUS (HIGHESTMODSEQ), FETCH MODSEQ or CHANGEDSINCE,
+// STORE UNCHANGEDSINCE, SEARCH MODSEQ); from then on every FETCH that
+// carries FLAGS carries MODSEQ too: replies to FETCH and STORE, and the flag changes
 // of other sessions told after a command or during IDLE. A STORE with
 // UNCHANGEDSINCE is one store transaction that tests and changes each
 // message: those whose MODSEQ is above it are left alone, get no FETCH,
@@ -66,9 +66,9 @@
 // under .SILENT once CONDSTORE is enabled. SEARCH MODSEQ matches MODSEQs
 // at or above its value (the optional entry name and type are parsed and
 // ignored: flags are the only metadata) and the reply gives the highest
-// MODSEQ found, as (MODSEQ n) or ESEARCH's MODSEQ. UNCHANGEDSINCE 0 is
-// refused with BAD (imap.StoreOptions cannot tell it from no modifier).
-// QRESYNC is not supported.
+// MODSEQ found, as (MODSEQ n) or ESEARCH's MODSEQ. UNCHANGEDSINCE 0
+// fails for every message, so such a STORE changes nothing and lists them
+// all. QRESYNC is not supported.
 //
 // # What is cached, what is streamed
 //

@@ -16,8 +16,12 @@ import (
 func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
 	sel := ss.sel
 	var unchangedSince uint64
+	failAll := false
 	if options != nil {
 		unchangedSince = options.UnchangedSince
+		// Every message has a MODSEQ above 0: all fail (RFC 7162
+		// §3.1.3), which the store's 0 (no test) cannot say.
+		failAll = options.HasUnchangedSince && unchangedSince == 0
 	}
 	withModSeq := ss.condStore()
 	idx, err := sel.resolve(numSet)
@@ -44,9 +48,23 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		return nil
 	}
 	uids := sel.uidsOf(idx)
-	updated, failed, err := ss.srv.opts.Store.StoreFlags(ss.ctx, sel.mb.ID, uids, op, bits, keywords, unchangedSince)
-	if err != nil {
-		return ss.fail("store", err)
+	var updated []store.FlagUpdate
+	var failed []uint32
+	if failAll {
+		infos, err := ss.infos(nil, uids)
+		if err != nil {
+			return ss.fail("store", err)
+		}
+		for _, info := range infos {
+			if info.UID != 0 {
+				failed = append(failed, info.UID)
+			}
+		}
+	} else {
+		updated, failed, err = ss.srv.opts.Store.StoreFlags(ss.ctx, sel.mb.ID, uids, op, bits, keywords, unchangedSince)
+		if err != nil {
+			return ss.fail("store", err)
+		}
 	}
 	_, isUID := numSet.(imap.UIDSet)
 	changed := make(map[uint32]store.FlagUpdate, len(updated))

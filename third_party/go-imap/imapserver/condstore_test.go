@@ -68,7 +68,7 @@ func TestReadStoreModifiers(t *testing.T) {
 		{"(UNCHANGEDSINCE 7) +FLAGS", true, 7, false},
 		{"(unchangedsince 1) FLAGS", true, 1, false},
 		{"+FLAGS (\\Seen)", false, 0, false},
-		{"(UNCHANGEDSINCE 0) +FLAGS", true, 0, true},
+		{"(UNCHANGEDSINCE 0) +FLAGS", true, 0, false},
 		{"(UNCHANGEDSINCE) +FLAGS", true, 0, true},
 		{"(UNCHANGEDSINCE x) +FLAGS", true, 0, true},
 		{"(UNCHANGEDSINCE 5 +FLAGS", true, 0, true},
@@ -83,7 +83,7 @@ func TestReadStoreModifiers(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || isList != tc.isList || options.UnchangedSince != tc.want {
+		if err != nil || isList != tc.isList || options.UnchangedSince != tc.want || options.HasUnchangedSince != tc.isList {
 			t.Errorf("readStoreModifiers(%q) = %v, %v, %+v, want %v, UNCHANGEDSINCE %v", tc.in, isList, err, options, tc.isList, tc.want)
 		}
 	}
@@ -308,7 +308,7 @@ func FuzzCondStoreModifiers(f *testing.F) {
 			t.Errorf("readFetchModifiers(%q) accepted %+v", s, fetch)
 		}
 		var store imap.StoreOptions
-		if isList, err := readStoreModifiers(newTestDecoder(s), &store); err == nil && isList && store.UnchangedSince == 0 {
+		if isList, err := readStoreModifiers(newTestDecoder(s), &store); err == nil && isList != store.HasUnchangedSince {
 			t.Errorf("readStoreModifiers(%q) accepted a list without UNCHANGEDSINCE", s)
 		}
 		var sel imap.SelectOptions

@@ -47,6 +47,12 @@ func (c *Conn) handleStatus(dec *imapwire.Decoder) error {
 		return err
 	}
 
+	if options.HighestModSeq {
+		if err := c.enableCondStore(); err != nil {
+			return err
+		}
+	}
+
 	data, err := c.session.Status(mailbox, &options)
 	if err != nil {
 		return err

@@ -109,13 +109,8 @@ func readStoreModifiers(dec *imapwire.Decoder, options *imap.StoreOptions) (bool
 			if !dec.ExpectSP() || !dec.ExpectModSeq(&modSeq) {
 				return dec.Err()
 			}
-			if modSeq == 0 {
-				// StoreOptions cannot tell 0 from no modifier, and
-				// ignoring the test would change what the client
-				// wants kept.
-				return newClientBugError("UNCHANGEDSINCE 0 is not supported")
-			}
 			options.UnchangedSince = modSeq
+			options.HasUnchangedSince = true
 		default:
 			return newClientBugError("Unknown STORE modifier")
 		}

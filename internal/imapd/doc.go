@@ -53,22 +53,22 @@
 // keeps them across restarts, so every SELECT and EXAMINE answers
 // HIGHESTMODSEQ (never NOMODSEQ), the highest of the mailbox's counter and
 // of its messages' MODSEQs as the view was read. STATUS HIGHESTMODSEQ is
-// the counter. imapserver parses the items and modifiers and records
-// when a command enables CONDSTORE for the connection (ENABLE, SELECT
-// (CONDSTORE), STATUS (HIGHESTMODSEQ), FETCH MODSEQ or CHANGEDSINCE,
-// STORE UNCHANGEDSINCE, SEARCH MODSEQ); from then on every FETCH that
-// carries FLAGS carries MODSEQ too: replies to FETCH and STORE, and the flag changes
-// of other sessions told after a command or during IDLE. A STORE with
-// UNCHANGEDSINCE is one store transaction that tests and changes each
+// the counter. imapserver parses the items and modifiers and records when
+// a command enables CONDSTORE for the connection (ENABLE, SELECT
+// (CONDSTORE), STATUS (HIGHESTMODSEQ), FETCH MODSEQ or CHANGEDSINCE, STORE
+// UNCHANGEDSINCE, SEARCH MODSEQ); from then on every FETCH that carries
+// FLAGS carries MODSEQ too: replies to FETCH and STORE, and the flag
+// changes of other sessions told after a command or during IDLE. A STORE
+// with UNCHANGEDSINCE is one store transaction that tests and changes each
 // message: those whose MODSEQ is above it are left alone, get no FETCH,
 // and are listed in the tagged OK [MODIFIED set] (sequence numbers, or
 // UIDs for UID STORE). A changed message gets its FETCH with MODSEQ even
 // under .SILENT once CONDSTORE is enabled. SEARCH MODSEQ matches MODSEQs
 // at or above its value (the optional entry name and type are parsed and
 // ignored: flags are the only metadata) and the reply gives the highest
-// MODSEQ found, as (MODSEQ n) or ESEARCH's MODSEQ. UNCHANGEDSINCE 0
-// fails for every message, so such a STORE changes nothing and lists them
-// all. QRESYNC is not supported.
+// MODSEQ found, as (MODSEQ n) or ESEARCH's MODSEQ. UNCHANGEDSINCE 0 fails
+// for every message, so such a STORE changes nothing and lists them all.
+// QRESYNC is not supported.
 //
 // # What is cached, what is streamed
 //

@@ -89,6 +89,7 @@ fuzz-smoke:
 	$(GO) test -run=NONE -fuzz=FuzzLiteralSize -fuzztime=100000x ./internal/imapd/
 	cd third_party/go-imap && $(GO) test -run=NONE -fuzz=FuzzLiteralHeader -fuzztime=100000x ./imapserver/
 	cd third_party/go-imap && $(GO) test -run=NONE -fuzz=FuzzReadID -fuzztime=100000x ./imapserver/
+	cd third_party/go-imap && $(GO) test -run=NONE -fuzz=FuzzCondStoreModifiers -fuzztime=100000x ./imapserver/
 	$(GO) test -run=NONE -fuzz=FuzzReadResponse -fuzztime=100000x ./scripts/bench/imapbench/
 	$(GO) test -run=NONE -fuzz=FuzzReadMultiline -fuzztime=100000x ./scripts/bench/imapbench/
 

@@ -181,3 +181,31 @@ func waitSessions(t *testing.T, s *Server, n int) {
 	}
 	t.Fatalf("sessions did not drop to %d", n)
 }
+
+// TestIdleNotDone: a line other than DONE ends IDLE with BAD, and the
+// commands after it run once the session is done idling (under -race,
+// imapserver used to poll the session while its Idle still ran).
+func TestIdleNotDone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	a := e.login(alice)
+	fill(t, a, 1)
+	b := e.login(alice)
+	b.ok("SELECT INBOX")
+	b.write("i1 IDLE\r\n")
+	if l := b.line(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE: %q", l)
+	}
+	a.ok(`STORE 1 +FLAGS (\Seen)`)
+	if l := b.line(); !strings.HasPrefix(l, "* 1 FETCH (") {
+		t.Fatalf("IDLE after A's STORE: %q", l)
+	}
+	b.write("NOTDONE\r\n")
+	if _, tagged := b.until("i1"); !strings.HasPrefix(tagged, "BAD") {
+		t.Errorf("IDLE ended by NOTDONE = %q, want BAD", tagged)
+	}
+	a.ok(`STORE 1 -FLAGS (\Seen)`)
+	if u := b.ok("NOOP"); !hasLine(u, "* 1 FETCH (", "FLAGS ()") {
+		t.Errorf("NOOP after the IDLE = %q", u)
+	}
+}

@@ -38,13 +38,17 @@ func (c *Conn) handleIdle(dec *imapwire.Decoder) error {
 	c.setReadTimeout(idleReadTimeout)
 	line, isPrefix, err := c.br.ReadLine()
 	close(stop)
+	if err != nil && err != io.EOF {
+		return err
+	}
+	// Session.Idle must have returned before the poll that follows this
+	// command, or the next command, calls the session again
+	idleErr := <-done
 	if err == io.EOF {
 		return nil
-	} else if err != nil {
-		return err
 	} else if isPrefix || string(line) != "DONE" {
 		return newClientBugError("Syntax error: expected DONE to end IDLE command")
 	}
 
-	return <-done
+	return idleErr
 }

@@ -47,8 +47,10 @@ type Conn struct {
 	state   imap.ConnState
 	session Session
 
-	// refusedLiteral is the size of a non-synchronizing literal refused
-	// by the current command, whose bytes follow on the wire; -1 if none.
+	// refusedLiteral is the size of a non-synchronizing literal that the
+	// current command refused, or that ends the line of a command that
+	// failed: its bytes follow on the wire and are dropped after the
+	// reply (literal.go); -1 if none.
 	refusedLiteral int64
 }
 

@@ -17,7 +17,9 @@ func (ss *session) Append(mailbox string, r imap.LiteralReader, options *imap.Ap
 	if err != nil {
 		return nil, err
 	}
-	mb, err := ss.srv.opts.Store.GetMailbox(ss.account, name)
+	// Its counters are not needed: FindMailbox does not wait for earlier
+	// appends to be indexed, so that back-to-back APPENDs share commits.
+	mb, err := ss.srv.opts.Store.FindMailbox(ss.account, name)
 	if err != nil {
 		if reply, _ := replyFor(err); reply == errNoMailbox {
 			return nil, errTryCreate

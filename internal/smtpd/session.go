@@ -290,7 +290,7 @@ func (ss *session) admit(email string, eff directory.EffectiveSettings) error {
 	if ss.srv.opts.Mode == ModeLMTP || (eff.QuotaBytes <= 0 && eff.QuotaMessages <= 0) {
 		return nil
 	}
-	u, err := ss.srv.opts.Store.Usage(email)
+	u, err := ss.srv.opts.Store.UsageEstimate(email)
 	if err != nil {
 		return fmt.Errorf("usage of %s: %w", email, err)
 	}

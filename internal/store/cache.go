@@ -124,6 +124,7 @@ func (h *hotMailbox) setKeywords(uid uint32, kw []string) {
 // index if needed. The load holds the entry's lock, so commits that
 // finish meanwhile wait and then apply their (idempotent) changes on top.
 func (s *Store) hot(mb MailboxID) (*hotMailbox, error) {
+	s.settle()
 	c := s.cache
 	c.mu.Lock()
 	h := c.boxes[mb]

@@ -205,6 +205,7 @@ func (sc *storeScan) merge(cs *containerScan) {
 // account counters, per-container statistics and orphans.
 func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) {
 	start := time.Now()
+	s.settle()
 	s.compactMu.Lock()
 	defer s.compactMu.Unlock()
 	var res CheckResult

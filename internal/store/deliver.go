@@ -57,7 +57,9 @@ type appendResult struct {
 }
 
 // Deliver stores body once and places it in every target, sharing the
-// bytes. It returns only after the bytes and the index are on disk. A
+// bytes. It returns only after the bytes and the commit record naming
+// their UIDs are fdatasynced in the active container, the log that the
+// index is replayed from after a crash (doc.go, Durability). A
 // non-nil error means nothing was stored (and is temporary unless
 // IsPermanent says otherwise); a target that could not take the message has
 // its own Err.

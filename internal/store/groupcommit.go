@@ -13,34 +13,60 @@ import (
 )
 
 // committer is the single goroutine that appends to the active container.
-// It takes every delivery queued while it was busy, writes their records
-// with one write, fdatasyncs once and commits one index transaction, then
-// answers them all: the group commit.
+// It takes every delivery queued while it was busy, applies them to the
+// pending index transaction, writes their records and a commit record
+// with one write, fdatasyncs once and answers them all: the group commit.
+// The container is the log: the index transaction commits later, for many
+// groups at once (pending.go), and a crash before it is repaired by
+// replaying the groups past the index's length (replay.go).
 type committer struct {
 	s      *Store
 	active *activeContainer
 	// abandoned are containers given up after an I/O error, to be marked
-	// sealed by the next transaction that succeeds.
+	// sealed by the next index transaction that commits.
 	abandoned []uint64
+	// pend is the open index transaction holding the groups acknowledged
+	// since the last index commit; nil when none is open.
+	pend *pendingIndex
+	// backlog are acknowledged groups whose index transaction failed, to be
+	// indexed again by the next one.
+	backlog []*loggedGroup
+	// lastAck is when the last group was acknowledged, for indexDue.
+	lastAck time.Time
 }
 
 type activeContainer struct {
 	id   uint64
 	path string
 	f    *os.File
-	size int64 // committed length
+	size int64 // end of the last acknowledged group
 }
 
 func (w *committer) run() {
 	s := w.s
 	defer close(s.committed)
 	defer w.closeActive()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
 	for {
+		var due <-chan time.Time
+		if w.unindexed() {
+			timer.Reset(w.indexDue())
+			due = timer.C
+		}
 		select {
 		case r := <-s.appends:
 			w.commit(w.collect(r))
+		case reply := <-s.settleReq:
+			reply <- w.commitPending()
 		case reply := <-s.sealReq:
-			reply <- w.seal()
+			err := w.commitPending()
+			if err == nil {
+				err = w.seal()
+			}
+			reply <- err
+		case <-due:
+			_ = w.commitPending() // logged; the groups stay in the backlog
 		case <-s.stop:
 			for {
 				select {
@@ -48,10 +74,13 @@ func (w *committer) run() {
 					r.done <- appendResult{err: ErrClosed}
 				default:
 					w.flushTombstones()
+					_ = w.commitPending()
+					w.rollbackPending()
 					return
 				}
 			}
 		}
+		timer.Stop()
 	}
 }
 
@@ -126,6 +155,10 @@ func (w *committer) commit(batch []*appendReq) {
 		s.tombstones = append(tombs, s.tombstones...)
 		s.tombMu.Unlock()
 	}
+	fail := func(err error) {
+		requeue()
+		w.fail(batch, &TemporaryError{err})
+	}
 
 	var total int64
 	for _, r := range batch {
@@ -140,71 +173,97 @@ func (w *committer) commit(batch []*appendReq) {
 		return
 	}
 	if err := w.ensureActive(total); err != nil {
-		requeue()
-		w.fail(batch, &TemporaryError{err})
+		fail(err)
 		return
 	}
 	a := w.active
-	bufs := make([][]byte, 0, len(batch)+len(tombRecs))
+	p, err := w.begin()
+	if err != nil {
+		s.log.Error("index transaction failed to start; batch not stored", "err", err)
+		fail(err)
+		return
+	}
+	created := p.st.created
+	results, group, err := w.apply(p.st, batch, tombs, a.id, a.size)
+	if err != nil {
+		s.log.Error("index update failed; batch not stored", "err", err)
+		w.restartPending()
+		fail(err)
+		return
+	}
+	// A new mailbox's UIDVALIDITY cannot be replayed: such a group is
+	// acknowledged only once its index transaction has committed.
+	synchronous := p.st.created != created
+	if synchronous {
+		group.flags |= commitSynchronous
+	}
+	crec := encodeRecord(KindCommit, GUID{}, encodeCommit(group.outcome()), nil)
+	group.end = a.size + total + int64(len(crec))
+	c, err := p.st.container(a.id)
+	if err != nil {
+		w.restartPending()
+		fail(err)
+		return
+	}
+	c.Size = group.end
+
+	bufs := make([][]byte, 0, len(batch)+len(tombRecs)+1)
 	for _, r := range batch {
 		bufs = append(bufs, r.record)
 	}
 	bufs = append(bufs, tombRecs...)
+	bufs = append(bufs, crec)
 	if err := w.write(a, bufs); err != nil {
 		s.log.Error("container write failed; sealing it", "path", a.path, "err", err)
 		w.abandon()
-		requeue()
-		w.fail(batch, &TemporaryError{err})
+		w.restartPending()
+		fail(err)
 		return
 	}
-	// The container's fdatasync runs while the index transaction is built;
-	// the transaction commits only after it succeeded, so the index never
-	// points at bytes that are not on disk.
-	synced := make(chan error, 1)
-	go func() { synced <- w.sync(a) }()
-
-	var results [][]Placed
-	var st *txState
-	var syncErr error
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		st = s.newTx(tx)
-		var err error
-		results, err = w.apply(st, batch, tombs, a.id, a.size)
-		if err == nil {
-			err = st.flush()
-		}
-		syncErr = <-synced
-		if err != nil {
-			return err
-		}
-		return syncErr
-	})
-	if syncErr != nil {
-		s.log.Error("container sync failed; sealing it", "path", a.path, "err", syncErr)
+	if err := w.sync(a); err != nil {
+		s.log.Error("container sync failed; sealing it", "path", a.path, "err", err)
 		w.abandon()
-		requeue()
-		w.fail(batch, &TemporaryError{syncErr})
+		w.restartPending()
+		fail(err)
 		return
 	}
-	if err != nil {
-		s.log.Error("index commit failed; batch not stored", "err", err)
-		// The bytes are past the committed length: cut them so that the
-		// next batch starts clean; if even that fails, give the container up.
-		if terr := a.f.Truncate(a.size); terr != nil {
-			w.abandon()
+	p.groups = append(p.groups, group)
+	if synchronous {
+		if err := w.commitPending(); err != nil {
+			// Not acknowledged, so it must not come back: cut it and
+			// index the groups before it again.
+			w.backlog = w.backlog[:len(w.backlog)-1]
+			if terr := cutActive(a, group.start); terr != nil {
+				w.abandon()
+			}
+			fail(err)
+			return
 		}
-		requeue()
-		w.fail(batch, &TemporaryError{err})
-		return
 	}
-	w.abandoned = nil
-	a.size += total
+	a.size = group.end
+	s.pending.Store(w.unindexed())
 	s.batches.Add(1)
 	s.batched.Add(int64(len(batch)))
-	s.afterCommit(st)
+	w.lastAck = time.Now()
+	// Watchers hear of the group now, before its callers: an IMAP session
+	// that appended to its selected mailbox reports EXISTS with the OK.
+	// Whoever then reads the message settles the index first.
+	if w.pend != nil {
+		st := w.pend.st
+		s.notify.publish(st.changes[st.published:])
+		st.published = len(st.changes)
+	}
 	for i, r := range batch {
 		r.done <- appendResult{placed: results[i]}
 	}
+	if time.Since(p.since) >= indexMaxAge || len(p.groups) >= indexMaxGroups {
+		_ = w.commitPending()
+	}
+}
+
+// cutActive truncates the active container back to size.
+func cutActive(a *activeContainer, size int64) error {
+	return a.f.Truncate(size)
 }
 
 // write writes the records at the end of the active container, straight
@@ -259,32 +318,24 @@ func (w *committer) sync(a *activeContainer) error {
 	return unix.Fdatasync(int(a.f.Fd()))
 }
 
-// apply records a written batch in the index.
-func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, container uint64, base int64) ([][]Placed, error) {
+// apply records a batch in the index transaction, as it will be written
+// at base in the container, and describes it as a logged group.
+func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, container uint64, base int64) ([][]Placed, *loggedGroup, error) {
 	c, err := st.container(container)
 	if err != nil {
-		return nil, err
-	}
-	cs := st.tx.Bucket(bucketContainers)
-	for _, id := range w.abandoned {
-		v := cs.Get(u64key(id))
-		if v == nil {
-			continue
-		}
-		ac, err := decodeContainer(v)
-		if err != nil {
-			return nil, err
-		}
-		ac.Sealed = true
-		st.containers[id] = ac
+		return nil, nil, err
 	}
 	if err := st.tx.Bucket(bucketMeta).Put(keyActive, u64key(container)); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	g := &loggedGroup{container: container, start: base, messages: make([]loggedMessage, len(batch)), tombs: tombs}
 	off := base
 	results := make([][]Placed, len(batch))
 	for i, r := range batch {
 		b := &blobValue{Container: container, Offset: off, MetaLen: r.metaLen, BodyLen: r.bodyLen, Summary: r.summary}
+		_, tz := r.d.InternalDate.Zone()
+		m := loggedMessage{guid: r.guid, offset: off, metaLen: r.metaLen, bodyLen: r.bodyLen, summary: r.summary,
+			date: r.d.InternalDate.Unix(), tz: int32(tz), uids: make([]uint32, len(r.d.Targets))}
 		size := int64(len(r.record))
 		off += size
 		c.Size += size
@@ -293,8 +344,13 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 		b.Refs = 1
 		st.blobs[r.guid] = b
 		placed := make([]Placed, len(r.d.Targets))
+		m.placements = make([]Placement, len(r.d.Targets))
 		for j, t := range r.d.Targets {
 			placed[j] = w.place(st, r, t)
+			m.placements[j] = Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords}
+			if placed[j].Err == nil {
+				m.uids[j] = placed[j].UID
+			}
 		}
 		b.Refs--
 		if b.Refs > 0 {
@@ -304,15 +360,16 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 			st.tombs = append(st.tombs, r.guid) // no target took it
 		}
 		results[i] = placed
+		g.messages[i] = m
 	}
 	q := st.tx.Bucket(bucketTombQueue)
-	for _, g := range tombs {
+	for _, gd := range tombs {
 		c.Size += recordHeaderSize
-		if err := q.Delete(g[:]); err != nil {
-			return nil, err
+		if err := q.Delete(gd[:]); err != nil {
+			return nil, nil, err
 		}
 	}
-	return results, nil
+	return results, g, nil
 }
 
 // place stores one request for one target; its error is the target's.
@@ -354,6 +411,11 @@ func (w *committer) ensureActive(n int64) error {
 	}
 	if a := w.active; a != nil && (a.size+n <= s.opts.ContainerSize || a.size == containerHeaderSize) {
 		return nil
+	}
+	// The groups in the old container are indexed before it is left, so
+	// that a replay only ever reads the active one.
+	if err := w.commitPending(); err != nil {
+		return err
 	}
 	if w.active != nil {
 		w.abandoned = append(w.abandoned, w.active.id) // sealed with the next commit

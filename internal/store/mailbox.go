@@ -16,6 +16,7 @@ func (s *Store) update(ctx context.Context, fn func(t *txState) error) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
+	s.settle()
 	var st *txState
 	err := s.db.Batch(func(tx *bolt.Tx) error {
 		st = s.newTx(tx)
@@ -62,6 +63,23 @@ func (s *Store) CreateMailbox(ctx context.Context, account, name string, o Mailb
 // GetMailbox returns a mailbox by name.
 func (s *Store) GetMailbox(account, name string) (Mailbox, error) {
 	var mb Mailbox
+	err := s.view(func(tx *bolt.Tx) error {
+		m, err := s.newTx(tx).mailboxByName(account, name)
+		if err == nil {
+			mb = *m
+		}
+		return err
+	})
+	return mb, err
+}
+
+// FindMailbox returns a mailbox by name without waiting for acknowledged
+// appends to reach the index: its identity (ID, Name, UIDValidity) is
+// current, as mailboxes are created, renamed and deleted by committed
+// transactions only, but its counters may lag by milliseconds. For
+// callers that need the mailbox, not its contents (APPEND's target).
+func (s *Store) FindMailbox(account, name string) (Mailbox, error) {
+	var mb Mailbox
 	err := s.db.View(func(tx *bolt.Tx) error {
 		m, err := s.newTx(tx).mailboxByName(account, name)
 		if err == nil {
@@ -75,7 +93,7 @@ func (s *Store) GetMailbox(account, name string) (Mailbox, error) {
 // MailboxByID returns a mailbox by id.
 func (s *Store) MailboxByID(id MailboxID) (Mailbox, error) {
 	var mb Mailbox
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		m, err := s.newTx(tx).mailbox(id)
 		if err == nil {
 			mb = *m
@@ -88,7 +106,7 @@ func (s *Store) MailboxByID(id MailboxID) (Mailbox, error) {
 // ListMailboxes returns an account's mailboxes in name order.
 func (s *Store) ListMailboxes(account string) ([]Mailbox, error) {
 	var out []Mailbox
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		t := s.newTx(tx)
 		prefix := mbnameKey(account, "")
 		cur := tx.Bucket(bucketMBNames).Cursor()
@@ -107,7 +125,7 @@ func (s *Store) ListMailboxes(account string) ([]Mailbox, error) {
 // HasMailboxes reports whether an account has any mailbox.
 func (s *Store) HasMailboxes(account string) (bool, error) {
 	found := false
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		prefix := mbnameKey(account, "")
 		k, _ := tx.Bucket(bucketMBNames).Cursor().Seek(prefix)
 		found = k != nil && strings.HasPrefix(string(k), string(prefix))
@@ -119,7 +137,7 @@ func (s *Store) HasMailboxes(account string) (bool, error) {
 // Accounts returns the names of every account that has mailboxes.
 func (s *Store) Accounts() ([]string, error) {
 	var out []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAccounts).ForEach(func(k, _ []byte) error {
 			out = append(out, string(k))
 			return nil
@@ -302,6 +320,21 @@ func (t *txState) renameOne(mb *Mailbox, to string) error {
 
 // Usage returns an account's quota usage over all its mailboxes.
 func (s *Store) Usage(account string) (Usage, error) {
+	var u Usage
+	err := s.view(func(tx *bolt.Tx) error {
+		p, err := s.newTx(tx).usageOf(account)
+		if err == nil {
+			u = *p
+		}
+		return err
+	})
+	return u, err
+}
+
+// UsageEstimate is Usage without waiting for acknowledged appends to reach
+// the index: it may lag by milliseconds. For early refusals (SMTP RCPT);
+// the quota itself is enforced in the transaction that stores a message.
+func (s *Store) UsageEstimate(account string) (Usage, error) {
 	var u Usage
 	err := s.db.View(func(tx *bolt.Tx) error {
 		p, err := s.newTx(tx).usageOf(account)

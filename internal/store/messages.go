@@ -14,7 +14,7 @@ import (
 // Message returns what the index knows of one message.
 func (s *Store) Message(mb MailboxID, uid uint32) (MessageInfo, error) {
 	var info MessageInfo
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketMessages).Get(messageKey(mb, uid))
 		if v == nil {
 			return ErrNoMessage
@@ -32,7 +32,7 @@ func (s *Store) Message(mb MailboxID, uid uint32) (MessageInfo, error) {
 // Messages calls fn for each message of a mailbox with a UID in [from, to],
 // in UID order, from the index; fn must not call the store.
 func (s *Store) Messages(mb MailboxID, from, to uint32, fn func(MessageInfo) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		cur := tx.Bucket(bucketMessages).Cursor()
 		for k, v := cur.Seek(messageKey(mb, from)); k != nil; k, v = cur.Next() {
 			id, uid, ok := splitMessageKey(k)
@@ -55,7 +55,7 @@ func (s *Store) Messages(mb MailboxID, from, to uint32, fn func(MessageInfo) err
 // message body, nil if none was computed.
 func (s *Store) Summary(g GUID) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketBlobs).Get(g[:])
 		if v == nil {
 			return ErrNoMessage
@@ -93,7 +93,7 @@ func (s *Store) OpenMessage(g GUID) (*MessageReader, error) {
 	// the open; the index then already points elsewhere, so look again.
 	for attempt := 0; ; attempt++ {
 		var b *blobValue
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			v := tx.Bucket(bucketBlobs).Get(g[:])
 			if v == nil {
 				return ErrNoMessage

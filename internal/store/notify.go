@@ -58,6 +58,8 @@ const watchBuffer = 32
 
 // Watch subscribes to the changes of one account until Close.
 func (s *Store) Watch(account string) *Watcher {
+	// What was acknowledged before is published now, not to this watcher.
+	s.settle()
 	c := make(chan []Change, watchBuffer)
 	w := &Watcher{C: c, c: c, account: account, n: s.notify}
 	n := s.notify

@@ -17,6 +17,11 @@ const (
 	// KindTombstone says that the message with its GUID was deleted; it lets
 	// an index rebuild skip a dead record that compaction has not yet removed.
 	KindTombstone uint8 = 2
+	// KindCommit closes a group commit: it lists, for each message record
+	// of the group, the UID each placement received (commitrec.go). The
+	// group is acknowledged once it is fdatasynced; a crash before its
+	// index transaction commits is repaired by replaying it (replay.go).
+	KindCommit uint8 = 3
 )
 
 const (
@@ -116,7 +121,7 @@ func parseRecordHeader(b []byte) (recordHeader, error) {
 		return h, ErrBadMagic
 	}
 	h.Kind = b[4]
-	if (h.Kind != KindMessage && h.Kind != KindTombstone) || b[5] != 0 || b[6] != 0 || b[7] != 0 {
+	if h.Kind < KindMessage || h.Kind > KindCommit || b[5] != 0 || b[6] != 0 || b[7] != 0 {
 		return h, ErrBadMagic
 	}
 	h.MetaLen = binary.LittleEndian.Uint32(b[8:])
@@ -246,8 +251,12 @@ func (r *Record) Verify() error {
 	if crc != r.CRC {
 		return ErrBadChecksum
 	}
-	if r.Kind == KindMessage {
+	switch r.Kind {
+	case KindMessage:
 		return checkMeta(r.Meta)
+	case KindCommit:
+		_, err := decodeCommit(r.Meta)
+		return err
 	}
 	return nil
 }
@@ -308,8 +317,13 @@ func readRecordInto(r io.Reader, offset, limit int64, scratch *[]byte) (*Record,
 		return nil, ErrBadChecksum
 	}
 	rec := &Record{Offset: offset, Kind: h.Kind, GUID: h.GUID, Meta: data[:h.MetaLen], Body: data[h.MetaLen:], CRC: h.CRC}
-	if h.Kind == KindMessage {
+	switch h.Kind {
+	case KindMessage:
 		if err := checkMeta(rec.Meta); err != nil {
+			return nil, err
+		}
+	case KindCommit:
+		if _, err := decodeCommit(rec.Meta); err != nil {
 			return nil, err
 		}
 	}

@@ -48,8 +48,9 @@ type Options struct {
 // faultHooks are called before the matching container operation; a
 // non-nil error replaces the operation's result.
 type faultHooks struct {
-	write func() error
-	sync  func() error
+	write       func() error
+	sync        func() error
+	indexCommit func() error
 }
 
 func (o *Options) withDefaults() (Options, error) {
@@ -112,6 +113,10 @@ type Store struct {
 
 	appends   chan *appendReq
 	sealReq   chan chan error
+	settleReq chan chan error
+	// pending is set while acknowledged appends wait for their index
+	// transaction (settle).
+	pending   atomic.Bool
 	stop      chan struct{}
 	committed chan struct{} // closed when the committer exits
 	closeOnce sync.Once
@@ -149,6 +154,7 @@ func Open(opts Options) (*Store, error) {
 		log:       o.Logger,
 		appends:   make(chan *appendReq, 1024),
 		sealReq:   make(chan chan error),
+		settleReq: make(chan chan error),
 		stop:      make(chan struct{}),
 		committed: make(chan struct{}),
 		cache:     newHotCache(o.CacheMessages),
@@ -211,13 +217,17 @@ func openIndex(path string) (*bolt.DB, error) {
 }
 
 // recover finishes or undoes an interrupted compaction, removes the empty
-// containers a crash left, then cuts every container back to its committed
-// length and seals all but the active one.
+// containers a crash left, indexes the acknowledged groups the active
+// container holds past its committed length, then cuts every container
+// back to its committed length and seals all but the active one.
 func (s *Store) recover() error {
 	if err := s.finishCompaction(); err != nil {
 		return err
 	}
 	if err := s.removeUnborn(); err != nil {
+		return err
+	}
+	if err := s.replayActive(); err != nil {
 		return err
 	}
 	// Tombstones that the last process committed to write but never wrote

@@ -23,6 +23,11 @@ type txState struct {
 	changes  []Change
 	cacheOps []cacheOp
 	tombs    []GUID
+	// created counts the mailboxes the transaction created.
+	created int
+	// published counts the changes already published: the committer
+	// publishes a group's changes when it acknowledges the group.
+	published int
 }
 
 func (s *Store) newTx(tx *bolt.Tx) *txState {
@@ -45,7 +50,7 @@ func (s *Store) afterCommit(t *txState) {
 		s.tombstones = append(s.tombstones, t.tombs...)
 		s.tombMu.Unlock()
 	}
-	s.notify.publish(t.changes)
+	s.notify.publish(t.changes[t.published:])
 }
 
 func (t *txState) mailbox(id MailboxID) (*Mailbox, error) {
@@ -119,6 +124,7 @@ func (t *txState) createMailbox(account, name string, subscribed bool, specialUs
 		return nil, err
 	}
 	t.mailboxes[mb.ID] = mb
+	t.created++
 	t.changes = append(t.changes, Change{Kind: ChangeMailbox, Account: account, Mailbox: mb.ID, Name: name})
 	return mb, nil
 }

@@ -241,7 +241,23 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	for _, f := range foreign {
 		res.Problems = append(res.Problems, Problem{Kind: "foreign", Path: f.Path, Message: "not a container file name; left alone"})
 	}
+	exists := func(id uint64) bool {
+		_, ok := s.containerPath(id)
+		return ok
+	}
+	// The index is verified while the containers are read; in the rare
+	// case the two disagree it is verified again against the scan.
+	var spec *indexFix
+	specDone := make(chan error, 1)
+	go func() {
+		specDone <- s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			spec, err = verifyIndex(tx, nil, int(live), files, limits, exists)
+			return err
+		})
+	}()
 	sc, err := scanAll(ctx, files, limits, int(live), o.Progress)
+	specErr := <-specDone
 	if err != nil {
 		return res, err
 	}
@@ -250,17 +266,16 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	res.Bytes = sc.bytes
 	res.Problems = append(res.Problems, sc.problems...)
 
-	var fix *indexFix
-	err = s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		fix, err = verifyIndex(tx, sc, files, limits, func(id uint64) bool {
-			_, ok := s.containerPath(id)
-			return ok
+	fix := spec
+	if specErr != nil || !spec.joinScan(sc, files, limits) {
+		err = s.db.View(func(tx *bolt.Tx) error {
+			var err error
+			fix, err = verifyIndex(tx, sc, len(sc.records), files, limits, exists)
+			return err
 		})
-		return err
-	})
-	if err != nil {
-		return res, err
+		if err != nil {
+			return res, err
+		}
 	}
 	res.Problems = append(res.Problems, fix.problems...)
 	res.Messages = fix.messages

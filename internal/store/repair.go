@@ -190,7 +190,7 @@ func recount(tx *bolt.Tx, sizes map[uint64]int64) error {
 	refs := make(map[GUID]uint32)
 	if err := tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 		id, uid, _ := splitMessageKey(k)
-		mv, err := decodeMessage(v)
+		mv, err := decodeMessageRef(v)
 		if err != nil {
 			return err
 		}

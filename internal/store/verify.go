@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/axmail/axmail/internal/binenc"
 )
 
 // indexFix is what verifyIndex found, and what a repair must change.
@@ -18,6 +20,11 @@ type indexFix struct {
 	orphans          []GUID          // records no blob entry points at
 	missing          []uint64        // containers in the index without a file
 	unknown          []uint64        // container files the index does not know
+
+	// What joinScan needs of a verification made without the scan.
+	blobs   map[GUID]blobRef
+	bad     map[GUID]bool
+	indexed map[uint64]bool
 }
 
 type mailboxCount struct {
@@ -38,9 +45,13 @@ type blobRef struct {
 
 func (b blobRef) recordSize() int64 { return recordHeaderSize + int64(b.MetaLen) + int64(b.BodyLen) }
 
-// verifyIndex compares the index with a scan of the containers.
-func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map[uint64]int64, exists func(uint64) bool) (*indexFix, error) {
-	hint := len(sc.records) + len(sc.records)/8
+// verifyIndex compares the index with a scan of the containers. With a
+// nil scan it verifies the index alone, as if every blob entry's record
+// were where it says, so that it can run while the containers are read;
+// joinScan then finishes it.
+// records is how many message records to expect, to size the maps.
+func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]string, limits map[uint64]int64, exists func(uint64) bool) (*indexFix, error) {
+	hint := records + records/8
 	f := &indexFix{relocate: make(map[GUID]recLoc)}
 	add := func(kind, path string, off int64, format string, args ...any) {
 		f.problems = append(f.problems, Problem{Kind: kind, Path: path, Offset: off, Message: fmt.Sprintf(format, args...)})
@@ -77,17 +88,20 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 			return nil
 		}
 		copy(g[:], k)
-		b, err := decodeBlob(v)
+		b, err := decodeBlobRef(v)
 		if err != nil {
 			add("index", "", 0, "blob %s: %v", g, err)
 			bad[g] = true
 			f.badBlobs = append(f.badBlobs, g)
 			return nil
 		}
-		ref := blobRef{Container: b.Container, Offset: b.Offset, MetaLen: b.MetaLen, BodyLen: b.BodyLen, Refs: b.Refs}
+		ref := b
 		blobs[g] = ref
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && indexed[b.Container]) {
 			return nil // written after the scan began (online check)
+		}
+		if sc == nil {
+			return nil
 		}
 		loc, ok := sc.records[g]
 		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
@@ -149,7 +163,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 	refs := make(map[GUID]uint32, hint)
 	err = tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 		id, uid, ok := splitMessageKey(k)
-		mv, err := decodeMessage(v)
+		mv, err := decodeMessageRef(v)
 		if !ok || err != nil {
 			add("index", "", 0, "message entry %x: %v", k, err)
 			f.danglingMessages = append(f.danglingMessages, k)
@@ -263,28 +277,102 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, files map[uint64]string, limits map
 		}
 	}
 
-	// Orphans: intact records that nothing points at.
+	f.blobs, f.bad, f.indexed = blobs, bad, indexed
+	if sc != nil {
+		f.addOrphans(sc, files, limits)
+	}
+	return f, nil
+}
+
+// joinScan finishes a verification made without the scan. It reports
+// false when the scan disagrees with a blob entry: the verification must
+// then be made again with the scan, which also sees what follows from it
+// (dangling messages, counters without them).
+func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[uint64]int64) bool {
+	for g, b := range f.blobs {
+		if f.bad[g] {
+			continue
+		}
+		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && f.indexed[b.Container]) {
+			continue
+		}
+		if loc, ok := sc.records[g]; !ok || loc != (recLoc{b.Container, b.Offset, b.MetaLen, b.BodyLen}) {
+			return false
+		}
+	}
+	f.addOrphans(sc, files, limits)
+	return true
+}
+
+// addOrphans reports the intact records that nothing points at.
+func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map[uint64]int64) {
 	for g, loc := range sc.records {
-		b, known := blobs[g]
+		b, known := f.blobs[g]
 		if known && b.Container == loc.container && b.Offset == loc.offset {
 			continue
 		}
-		if _, known := limits[loc.container]; !known && indexed[loc.container] {
+		if _, known := limits[loc.container]; !known && f.indexed[loc.container] {
 			continue // a container begun after the check started: uncommitted bytes
 		}
 		if sc.tombstones[g] {
 			continue
 		}
-		if known && !bad[g] {
+		if known && !f.bad[g] {
 			continue // a second copy of a stored message: garbage, not an orphan
 		}
-		add("orphan", files[loc.container], loc.offset, "message %s is referenced by nothing", g)
+		f.problems = append(f.problems, Problem{Kind: "orphan", Path: files[loc.container], Offset: loc.offset,
+			Message: fmt.Sprintf("message %s is referenced by nothing", g)})
 		f.orphans = append(f.orphans, g)
 	}
-	return f, nil
 }
 
-func (c *mailboxCount) count(mv *messageValue, uid uint32) {
+// messageRef is the part of a message entry a check compares: no
+// keywords, which it only validates.
+type messageRef struct {
+	Flags  Flags
+	ModSeq uint64
+	Size   int64
+	GUID   GUID
+}
+
+// decodeMessageRef validates a message entry as decodeMessage does and
+// returns what a check needs of it, without allocating.
+func decodeMessageRef(b []byte) (messageRef, error) {
+	d := binenc.NewDecoder(b)
+	v := messageRef{Flags: Flags(d.Uvarint()), ModSeq: d.Uvarint()}
+	d.Varint()
+	d.Varint()
+	v.Size = int64(d.Uvarint())
+	copy(v.GUID[:], d.Fixed(16))
+	k := d.Count(1)
+	for i := 0; i < k && d.Err() == nil; i++ {
+		d.Bytes()
+	}
+	if err := d.Finish(); err != nil {
+		return v, fmt.Errorf("store: decode message: %w", err)
+	}
+	return v, nil
+}
+
+// decodeBlobRef validates a blob entry as decodeBlob does and returns what
+// a check needs of it, without allocating.
+func decodeBlobRef(b []byte) (blobRef, error) {
+	d := binenc.NewDecoder(b)
+	v := blobRef{Container: d.Uvarint(), Offset: int64(d.Uvarint())}
+	v.MetaLen = uint32(d.Uvarint())
+	v.BodyLen = uint32(d.Uvarint())
+	v.Refs = uint32(d.Uvarint())
+	d.Bytes() // summary
+	if err := d.Finish(); err != nil {
+		return v, fmt.Errorf("store: decode blob: %w", err)
+	}
+	if v.Offset < containerHeaderSize || v.MetaLen > maxMetaLen || v.BodyLen > maxBodyLen {
+		return v, fmt.Errorf("store: decode blob: location out of range")
+	}
+	return v, nil
+}
+
+func (c *mailboxCount) count(mv messageRef, uid uint32) {
 	c.messages++
 	c.bytes += mv.Size
 	if mv.Flags&FlagSeen == 0 {

@@ -2,10 +2,12 @@
 // IMAP4rev2, RFC 9051, with IDLE, UIDPLUS, MOVE, UNSELECT, NAMESPACE,
 // SPECIAL-USE, CREATE-SPECIAL-USE, LIST-EXTENDED, LIST-STATUS,
 // STATUS=SIZE, ESEARCH, SEARCHRES, BINARY, CHILDREN, ENABLE, UTF8=ACCEPT,
-// LITERAL+, SASL-IR, APPENDLIMIT, CONDSTORE, QUOTA and ID), a backend for go-imap
-// v2's imapserver (the patched copy in third_party/go-imap): the library owns the wire protocol (parsing, literals,
-// STARTTLS, AUTHENTICATE PLAIN), this package supplies the Session over
-// internal/store and internal/directory. It holds no storage logic.
+// LITERAL+, SASL-IR, APPENDLIMIT, CONDSTORE, QRESYNC, QUOTA and ID), a
+// backend for go-imap v2's imapserver (the patched copy in
+// third_party/go-imap): the library owns the wire protocol (parsing,
+// literals, STARTTLS, AUTHENTICATE PLAIN), this package supplies the
+// Session over internal/store and internal/directory. It holds no storage
+// logic.
 //
 // # Login
 //
@@ -47,7 +49,7 @@
 // it (its MODSEQ is in the view). A watcher that overflowed makes the
 // session compare its view with the store's state (States) instead.
 //
-// # CONDSTORE
+// # CONDSTORE and QRESYNC
 //
 // Mod-sequences are the store's (RFC 7162): every mailbox has them and
 // keeps them across restarts, so every SELECT and EXAMINE answers
@@ -68,7 +70,20 @@
 // ignored: flags are the only metadata) and the reply gives the highest
 // MODSEQ found, as (MODSEQ n) or ESEARCH's MODSEQ. UNCHANGEDSINCE 0 fails
 // for every message, so such a STORE changes nothing and lists them all.
-// QRESYNC is not supported.
+//
+// QRESYNC (RFC 7162 §3.2) applies once the client ENABLEs it (which
+// enables CONDSTORE too): expunges are told as VANISHED with their UIDs
+// instead of EXPUNGE (the session's own EXPUNGE and MOVE, and other
+// sessions' after a command or during IDLE), and every FETCH carries UID.
+// UID FETCH ... (CHANGEDSINCE n VANISHED) and SELECT or EXAMINE (QRESYNC
+// (uidvalidity modseq [known-uids] [seq-match-data])) send VANISHED
+// (EARLIER) and then a FETCH of each message changed since n. The store
+// keeps no record of expunged UIDs, so VANISHED (EARLIER) lists every UID
+// of the set, up to the highest the session knows of, that the mailbox no
+// longer has, however long ago it went (RFC 7162 allows more than those
+// expunged since the mod-sequence); it is left out when HIGHESTMODSEQ is
+// not above n, since every expunge raises it. The seq-match-data is
+// parsed and not used.
 //
 // # What is cached, what is streamed
 //
@@ -121,7 +136,7 @@
 //
 // # Not supported
 //
-// QRESYNC and QUOTASET are not advertised. \Recent is not supported (RFC
+// QUOTASET is not advertised. \Recent is not supported (RFC
 // 9051 dropped it): it is never set, so RECENT and NEW match nothing and
 // STATUS RECENT is 0.
 package imapd

@@ -30,6 +30,15 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 	if err != nil {
 		return err
 	}
+	if uids, ok := numSet.(imap.UIDSet); ok && options.Vanished && ss.expungedSince(options.ChangedSince) {
+		// imapserver allows VANISHED only in UID FETCH (RFC 7162 §3.2.6).
+		if err := w.WriteVanishedEarlier(sel.vanished(uids)); err != nil {
+			return err
+		}
+	}
+	if ss.qresync() {
+		options.UID = true // RFC 7162 §3.2.10: FETCH carries UID then
+	}
 	if len(idx) == 0 {
 		return nil
 	}
@@ -150,6 +159,19 @@ type preparedBinary struct {
 // §3.1): imapserver records ENABLE and the commands that enable it.
 func (ss *session) condStore() bool {
 	return ss.conn.EnabledCaps().Has(imap.CapCondStore)
+}
+
+// expungedSince reports whether the selected mailbox may have lost
+// messages since modSeq: every expunge raises its HIGHESTMODSEQ, so none
+// did if it is not above modSeq.
+func (ss *session) expungedSince(modSeq uint64) bool {
+	mb, err := ss.srv.opts.Store.MailboxByID(ss.sel.mb.ID)
+	return err != nil || mb.HighestModSeq > modSeq
+}
+
+// qresync reports whether the client enabled QRESYNC (RFC 7162 §3.2.3).
+func (ss *session) qresync() bool {
+	return ss.conn.EnabledCaps().Has(imap.CapQResync)
 }
 
 // fetchOne writes the FETCH response of one message. Everything that may

@@ -24,6 +24,7 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 		failAll = options.HasUnchangedSince && unchangedSince == 0
 	}
 	withModSeq := ss.condStore()
+	withUID := ss.qresync() // RFC 7162 §3.2.10
 	idx, err := sel.resolve(numSet)
 	if err != nil {
 		return err
@@ -118,7 +119,7 @@ func (ss *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *i
 			u = store.FlagUpdate{UID: uid, Flags: info.Flags, Keywords: info.Keywords, ModSeq: info.ModSeq}
 		}
 		rw := w.CreateMessage(uint32(i + 1))
-		if isUID {
+		if isUID || withUID {
 			rw.WriteUID(imap.UID(uid))
 		}
 		if !flags.Silent {
@@ -178,12 +179,12 @@ func (ss *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error
 	if err != nil {
 		return ss.fail("expunge", err)
 	}
-	return ss.forget(removed, w.WriteExpunge)
+	return ss.forget(removed, w.WriteExpungeUID)
 }
 
 // forget removes the UIDs this session removed from the view, telling the
 // client.
-func (ss *session) forget(removed []uint32, write func(uint32) error) error {
+func (ss *session) forget(removed []uint32, write func(uint32, imap.UID) error) error {
 	if len(removed) == 0 {
 		return nil
 	}
@@ -259,7 +260,7 @@ func (ss *session) copyOrMove(w *imapserver.MoveWriter, numSet imap.NumSet, dest
 	}
 	// A move onto the selected mailbox itself gives new UIDs, which the
 	// watcher brings like any other arrival.
-	return nil, ss.forget(moved, w.WriteExpunge)
+	return nil, ss.forget(moved, w.WriteExpungeUID)
 }
 
 // quota is the account's quota as the store checks it, read afresh so

@@ -69,6 +69,42 @@ func (sel *selected) seqOf(uid uint32) int {
 	return -1
 }
 
+// vanished returns the UIDs of set, up to the highest the session knows
+// of, that are neither in the view nor waiting to be added: messages
+// expunged before, whenever that was (the store keeps no expunge history,
+// and RFC 7162 §3.2.6 lets VANISHED (EARLIER) name more UIDs than those
+// expunged since the client's mod-sequence).
+func (sel *selected) vanished(set imap.UIDSet) imap.UIDSet {
+	var out imap.UIDSet
+	last := sel.lastUID()
+	if sel.mb.UIDNext > 0 {
+		// Every UID below UIDNEXT at SELECT was in the view or gone.
+		last = max(last, sel.mb.UIDNext-1)
+	}
+	for _, r := range set {
+		start, stop := star(uint32(r.Start), last), star(uint32(r.Stop), last)
+		if start > stop {
+			start, stop = stop, start
+		}
+		stop = min(stop, last)
+		if start == 0 || start > stop {
+			continue
+		}
+		next := start
+		i, _ := slices.BinarySearch(sel.uids, start)
+		for ; i < len(sel.uids) && sel.uids[i] <= stop; i++ {
+			if sel.uids[i] > next {
+				out.AddRange(imap.UID(next), imap.UID(sel.uids[i]-1))
+			}
+			next = sel.uids[i] + 1
+		}
+		if next <= stop {
+			out.AddRange(imap.UID(next), imap.UID(stop))
+		}
+	}
+	return out
+}
+
 // toldModSeq is the MODSEQ of the flags of uid the client knows.
 func (sel *selected) toldModSeq(uid uint32) uint64 {
 	if m, ok := sel.told[uid]; ok {
@@ -307,7 +343,7 @@ func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 		sel.added = nil
 	}
 	if allowExpunge && len(sel.expunged) > 0 {
-		if err := ss.removeFromView(sel.expunged, w.WriteExpunge); err != nil {
+		if err := ss.removeFromView(sel.expunged, w.WriteExpungeUID); err != nil {
 			return err
 		}
 		clear(sel.expunged)
@@ -360,8 +396,8 @@ func (ss *session) flush(w *imapserver.UpdateWriter, allowExpunge bool) error {
 
 // removeFromView removes the given UIDs from the view, telling the client
 // each sequence number as it goes (each EXPUNGE shifts the ones after it:
-// RFC 9051 §7.5.1).
-func (ss *session) removeFromView(uids map[uint32]bool, write func(seq uint32) error) error {
+// RFC 9051 §7.5.1), or its UID in VANISHED once QRESYNC is enabled.
+func (ss *session) removeFromView(uids map[uint32]bool, write func(seq uint32, uid imap.UID) error) error {
 	sel := ss.sel
 	kept := sel.uids[:0]
 	var err error
@@ -373,7 +409,7 @@ func (ss *session) removeFromView(uids map[uint32]bool, write func(seq uint32) e
 		if err == nil {
 			// The sequence number now: i+1 less the i-len(kept)
 			// removed before it.
-			err = write(uint32(len(kept) + 1))
+			err = write(uint32(len(kept)+1), imap.UID(uid))
 		}
 	}
 	sel.uids = kept

@@ -144,6 +144,7 @@ func New(opts Options) (*Server, error) {
 		imap.CapCreateSpecialUse: {},
 		imap.CapLiteralPlus:      {},
 		imap.CapCondStore:        {},
+		imap.CapQResync:          {},
 		imap.CapQuota:            {},
 		imap.CapID:               {},
 	}

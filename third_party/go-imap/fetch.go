@@ -21,6 +21,10 @@ type FetchOptions struct {
 	ModSeq            bool                          // requires CONDSTORE
 
 	ChangedSince uint64 // requires CONDSTORE
+	// Vanished asks for the UIDs of the requested set that no longer exist,
+	// as VANISHED (EARLIER), before the FETCH responses (requires QRESYNC,
+	// UID FETCH and ChangedSince).
+	Vanished bool
 }
 
 // FetchItemBodyStructure contains FETCH options for the body structure.

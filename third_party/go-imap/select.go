@@ -3,7 +3,20 @@ package imap
 // SelectOptions contains options for the SELECT or EXAMINE command.
 type SelectOptions struct {
 	ReadOnly  bool
-	CondStore bool // requires CONDSTORE
+	CondStore bool                 // requires CONDSTORE
+	QResync   *SelectQResyncParams // requires QRESYNC
+}
+
+// SelectQResyncParams are the parameters of SELECT (QRESYNC ...): what the
+// client knew of the mailbox (RFC 7162 section 3.2.5).
+type SelectQResyncParams struct {
+	UIDValidity uint32
+	ModSeq      uint64
+	KnownUIDs   UIDSet // nil if not given
+	// SeqMatch pairs sequence numbers with the UIDs the client had at them;
+	// nil if not given.
+	SeqMatchSeqs SeqSet
+	SeqMatchUIDs UIDSet
 }
 
 // SelectData is the data returned by a SELECT command.

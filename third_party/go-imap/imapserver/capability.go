@@ -96,6 +96,7 @@ func (c *Conn) availableCaps() []imap.Cap {
 			imap.CapLiteralPlus,
 			imap.CapUnauthenticate,
 			imap.CapCondStore,
+			imap.CapQResync,
 		})
 
 		caps = append(caps, c.quotaCaps()...)

@@ -28,8 +28,8 @@ func (c *Conn) handleEnable(dec *imapwire.Decoder) error {
 		switch req {
 		case imap.CapIMAP4rev2, imap.CapUTF8Accept:
 			enabled = append(enabled, req)
-		case imap.CapCondStore:
-			if c.server.options.caps().Has(imap.CapCondStore) {
+		case imap.CapCondStore, imap.CapQResync:
+			if c.server.options.caps().Has(req) {
 				enabled = append(enabled, req)
 			}
 		}
@@ -38,6 +38,10 @@ func (c *Conn) handleEnable(dec *imapwire.Decoder) error {
 	c.mutex.Lock()
 	for _, e := range enabled {
 		c.enabled[e] = struct{}{}
+		if e == imap.CapQResync {
+			// QRESYNC implies CONDSTORE (RFC 7162 section 3.2.3)
+			c.enabled[imap.CapCondStore] = struct{}{}
+		}
 	}
 	c.mutex.Unlock()
 

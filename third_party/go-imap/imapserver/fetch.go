@@ -94,6 +94,10 @@ func (c *Conn) handleFetch(dec *imapwire.Decoder, numKind NumKind) error {
 			return err
 		}
 	}
+	if options.Vanished && (numKind != NumKindUID || options.ChangedSince == 0 || !c.qresyncEnabled()) {
+		// RFC 7162 section 3.2.6
+		return newClientBugError("VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled")
+	}
 
 	if numKind == NumKindUID {
 		options.UID = true
@@ -211,6 +215,8 @@ func readFetchModifiers(dec *imapwire.Decoder, options *imap.FetchOptions) error
 			return dec.Err()
 		}
 		switch strings.ToUpper(name) {
+		case "VANISHED":
+			options.Vanished = true
 		case "CHANGEDSINCE":
 			var modSeq uint64
 			if !dec.ExpectSP() || !dec.ExpectModSeq(&modSeq) {

@@ -32,6 +32,10 @@ func (c *Conn) handleSelect(tag string, dec *imapwire.Decoder, readOnly bool) er
 			return err
 		}
 	}
+	if options.QResync != nil && !c.qresyncEnabled() {
+		// RFC 7162 section 3.2.5: ENABLE QRESYNC comes first
+		return newClientBugError("QRESYNC is not enabled")
+	}
 
 	if c.state == imap.ConnStateSelected {
 		if err := c.session.Unselect(); err != nil {
@@ -92,6 +96,20 @@ func (c *Conn) handleSelect(tag string, dec *imapwire.Decoder, readOnly bool) er
 
 	c.state = imap.ConnStateSelected
 	// TODO: forbid write commands in read-only mode
+
+	if q := options.QResync; q != nil && q.UIDValidity == data.UIDValidity {
+		// What changed since the client's mod-sequence, as UID FETCH
+		// (FLAGS) (CHANGEDSINCE modseq VANISHED) would tell it (RFC 7162
+		// section 3.2.5.1)
+		uids := q.KnownUIDs
+		if uids == nil {
+			uids = imap.UIDSet{imap.UIDRange{Start: 1, Stop: 0}}
+		}
+		fetchOptions := imap.FetchOptions{UID: true, Flags: true, ModSeq: true, ChangedSince: q.ModSeq, Vanished: true}
+		if err := c.session.Fetch(&FetchWriter{conn: c}, uids, &fetchOptions); err != nil {
+			return err
+		}
+	}
 
 	var (
 		cmdName string
@@ -203,6 +221,15 @@ func readSelectParams(dec *imapwire.Decoder, options *imap.SelectOptions) error 
 		switch strings.ToUpper(name) {
 		case "CONDSTORE":
 			options.CondStore = true
+		case "QRESYNC":
+			if options.QResync != nil {
+				return newClientBugError("QRESYNC given twice")
+			}
+			params, err := readSelectQResync(dec)
+			if err != nil {
+				return err
+			}
+			options.QResync = params
 		default:
 			return newClientBugError("Unknown SELECT parameter")
 		}

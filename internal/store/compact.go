@@ -133,7 +133,6 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		res.Duration = time.Since(start)
 		return res, nil
 	}
-	var buf []byte // the source being read, reused
 	groups := groupCandidates(cands, s.opts.ContainerSize-containerHeaderSize)
 	if len(groups) > 0 {
 		readAhead(groups[0])
@@ -168,15 +167,16 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		}
 		return nil
 	}
-	for i, group := range groups {
+	copies := s.copyGroups(ctx, groups)
+	defer copies.stop()
+	for i := range groups {
 		if ctx.Err() != nil {
 			break
 		}
-		// The kernel reads the next group while this one is copied.
-		if i+1 < len(groups) {
-			readAhead(groups[i+1])
+		p, err, ok := copies.result(ctx, i)
+		if !ok {
+			break
 		}
-		p, err := s.copyGroup(group, &buf)
 		if err != nil {
 			if cerr := collect(); cerr != nil {
 				s.log.Error("compaction", "err", cerr)

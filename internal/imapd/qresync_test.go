@@ -1,10 +1,16 @@
 package imapd
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // uidValidity returns the UIDVALIDITY of a SELECT's lines.
@@ -134,5 +140,67 @@ func TestQResync(t *testing.T) {
 	c.ok("EXPUNGE")
 	if u := p.ok("NOOP"); !hasLine(u, "* 1 EXPUNGE") || hasLine(u, "VANISHED") {
 		t.Errorf("NOOP without QRESYNC = %q, want EXPUNGE", u)
+	}
+}
+
+// pythonQResync resynchronises with imaplib the way a QRESYNC client does
+// after being away: ENABLE QRESYNC, then SELECT (QRESYNC ...) with what it
+// knew, and EXPUNGE answered by VANISHED.
+const pythonQResync = `
+import imaplib, json, sys
+host, port = sys.argv[1], int(sys.argv[2])
+out = {}
+def s(x):
+    return [v.decode() if isinstance(v, bytes) else repr(v) for v in (x or [])]
+m = imaplib.IMAP4(host, port, timeout=10)
+m.login("alice@example.org", "alice-pw")
+m.capabilities = tuple(m.capability()[1][0].decode().upper().split())
+for i in range(4):
+    m.append("INBOX", None, None, ("Subject: q%d\r\n\r\nbody\r\n" % i).encode())
+m.enable("QRESYNC")
+out["enabled"] = s(m.response("ENABLED")[1])
+m.select("INBOX")
+validity = m.response("UIDVALIDITY")[1][0].decode()
+known = int(m.response("HIGHESTMODSEQ")[1][0])
+m.store("3", "+FLAGS.SILENT", r"(\Deleted)")
+m.expunge()
+out["expunge_vanished"] = s(m.response("VANISHED")[1])
+m.store("1", "+FLAGS", r"(\Flagged)")
+m.close()
+typ, data = m._simple_command("SELECT", "INBOX (QRESYNC (%s %d 1:4))" % (validity, known))
+out["select"] = typ
+out["select_vanished"] = s(m.response("VANISHED")[1])
+out["select_fetch"] = s(m.response("FETCH")[1])
+m.logout()
+print(json.dumps(out))
+`
+
+func TestPythonQResync(t *testing.T) {
+	t.Parallel()
+	py := mailtest.Tool(t, "python3", "python3")
+	e := newEnv(t, Options{})
+	host, port, _ := net.SplitHostPort(e.addr)
+	cmd := exec.Command(py, "-c", pythonQResync, host, port)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3 imaplib client: %v\n%s", err, stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(outb, &got); err != nil {
+		t.Fatalf("client output %q: %v", outb, err)
+	}
+	for key, want := range map[string]string{
+		"enabled":          `["QRESYNC"]`,
+		"expunge_vanished": `["3"]`,
+		"select":           `"OK"`,
+		"select_vanished":  `["(EARLIER) 3"]`,
+		// APPENDs took 2..5, \Deleted 6, the expunge 7, \Flagged 8.
+		"select_fetch": `["1 (UID 1 FLAGS (\\Flagged) MODSEQ (8))"]`,
+	} {
+		if b, _ := json.Marshal(got[key]); string(b) != want {
+			t.Errorf("%s = %s, want %s", key, b, want)
+		}
 	}
 }

@@ -132,7 +132,15 @@
 // Store errors become replies in one place (errors.go): NONEXISTENT,
 // TRYCREATE, ALREADYEXISTS, OVERQUOTA, TOOBIG, CANNOT; anything else is
 // NO [UNAVAILABLE] with the detail in the log only. APPEND and COPY
-// replies follow the store's fsync.
+// replies follow the store's fsync. Some client errors are answered by
+// imapserver itself, before the session sees them: an invalid number in a
+// set, an unknown SEARCH key, a bad date or a mailbox name that is not
+// modified UTF-7 is BAD [CLIENTBUG]; a literal of more than 4096 bytes
+// where a string is expected (SELECT {5000}) is BAD [TOOBIG] at once; a
+// refused non-synchronizing literal (LITERAL+, such as an APPEND beyond
+// APPENDLIMIT) is read and dropped, up to 1 MiB, beyond which the server
+// says BYE; its bytes are never read as commands
+// (third_party/go-imap/AXMAIL.md).
 //
 // # Not supported
 //

@@ -16,6 +16,7 @@ func FuzzReadRecord(f *testing.F) {
 	f.Add(encodeRecord(KindMessage, GUID{1, 2, 3}, meta, []byte("Subject: hi\r\n\r\nbody\r\n")))
 	f.Add(encodeRecord(KindTombstone, GUID{9}, nil, nil))
 	f.Add(encodeRecord(KindMessage, GUID{}, encodeMeta(&RecordMeta{}), nil))
+	f.Add(encodeRecord(KindCommit, GUID{}, encodeCommit(&commitOutcome{flags: commitSynchronous, tombstones: 1, uids: [][]uint32{{7, 0}, {8}}}), nil))
 	f.Add([]byte("AXR1"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -28,6 +29,13 @@ func FuzzReadRecord(f *testing.F) {
 		}
 		if got := rec.appendTo(nil); !bytes.Equal(got, data[:rec.size()]) {
 			t.Fatalf("re-encoded record differs")
+		}
+		if rec.Kind == KindCommit {
+			o, err := decodeCommit(rec.Meta)
+			if err != nil {
+				t.Fatalf("accepted commit record has bad meta: %v", err)
+			}
+			_ = encodeCommit(o)
 		}
 		if rec.Kind == KindMessage {
 			m, err := decodeMeta(rec.Meta)

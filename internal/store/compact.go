@@ -468,10 +468,10 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 		tx.Rollback()
 		return sc, nil, fmt.Errorf("store: compact %s: %w", c.path, err)
 	}
-	blobs := tx.Bucket(bucketBlobs)
+	blobs := newBlobCursor(tx)
 	_, scanErr := scanContainer(c.path, c.cv.Size, buf, false, func(r *Record) error {
 		var b *blobValue
-		if v := blobs.Get(r.GUID[:]); v != nil {
+		if v := blobs.get(r.GUID); v != nil {
 			var err error
 			if b, err = decodeBlob(v); err != nil {
 				return err

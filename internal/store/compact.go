@@ -169,6 +169,12 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 	}
 	copies := s.copyGroups(ctx, groups)
 	defer copies.stop()
+	remover := s.startRemover()
+	defer func() {
+		if err := remover.finish(); err != nil {
+			s.log.Error("compaction: removing sources", "err", err)
+		}
+	}()
 	for i := range groups {
 		if ctx.Err() != nil {
 			break
@@ -189,13 +195,16 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		}
 		finishing = make(chan groupOutcome, 1)
 		go func(ch chan<- groupOutcome) {
-			g, err := s.finishGroup(p)
+			g, err := s.finishGroup(p, remover)
 			g.err = err
 			ch <- g
 		}(finishing)
 	}
 	if err := collect(); err != nil {
 		return res, err
+	}
+	if err := remover.finish(); err != nil {
+		return res, fmt.Errorf("store: compact: %w", err)
 	}
 	res.Duration = time.Since(start)
 	s.log.Info("compaction done", "compacted", res.Compacted, "reclaimed", res.Reclaimed, "skipped", len(res.Skipped))
@@ -414,7 +423,7 @@ func (s *Store) copyGroup(group []candidate, buf *[]byte) (*copiedGroup, error) 
 
 // finishGroup does steps 3 and 4 for a copied group: after it, the index
 // points at the output and the sources are gone.
-func (s *Store) finishGroup(p *copiedGroup) (groupOutcome, error) {
+func (s *Store) finishGroup(p *copiedGroup, r *sourceRemover) (groupOutcome, error) {
 	res := groupOutcome{group: p.group, skipped: p.skipped}
 	out := p.out
 	defer out.f.Close()
@@ -426,7 +435,7 @@ func (s *Store) finishGroup(p *copiedGroup) (groupOutcome, error) {
 	if len(p.copies) == 0 {
 		return res, s.finishIntent(out.id) // undoes the intent: removes the output
 	}
-	if err := s.switchGroup(p.copies, out); err != nil {
+	if err := s.switchGroup(p.copies, out, r.take()); err != nil {
 		return res, err
 	}
 	if out.size > containerHeaderSize {
@@ -443,7 +452,8 @@ func (s *Store) finishGroup(p *copiedGroup) (groupOutcome, error) {
 			}
 		}
 	}
-	return res, s.finishIntent(out.id)
+	r.remove(out.id)
+	return res, nil
 }
 
 // copySource copies one source's live records (and the tombstones still
@@ -534,8 +544,9 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 	return sourceCopy{}, problem, out.cut(start)
 }
 
-// switchGroup points the index at the copies in one transaction.
-func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput) error {
+// switchGroup points the index at the copies in one transaction, which
+// also clears the intents of earlier groups whose sources are gone.
+func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput, cleared []uint64) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		st := s.newTx(tx)
 		ov := &containerValue{Size: out.size, Sealed: true}
@@ -570,6 +581,11 @@ func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput) error {
 		}
 		if err := st.flush(); err != nil {
 			return err
+		}
+		for _, o := range cleared {
+			if err := tx.Bucket(bucketCompactions).Delete(u64key(o)); err != nil {
+				return err
+			}
 		}
 		return putIntent(tx, &compactionIntent{Phase: phaseSwitched, Sources: done, Output: out.id})
 	})
@@ -607,6 +623,31 @@ func (s *Store) finishCompaction() error {
 // finishIntent completes or undoes the compaction group whose output is
 // out, then clears its intent.
 func (s *Store) finishIntent(out uint64) error {
+	if err := s.applyIntent(out); err != nil {
+		return err
+	}
+	return s.clearIntents([]uint64{out})
+}
+
+// clearIntents forgets the intents of groups whose files are done.
+func (s *Store) clearIntents(outs []uint64) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, out := range outs {
+			if err := tx.Bucket(bucketCompactions).Delete(u64key(out)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applyIntent does to the files what the intent of the group whose output
+// is out says: remove the output of a group never switched to, or the
+// sources of one switched to. Done twice, it does nothing the second time.
+func (s *Store) applyIntent(out uint64) error {
 	var intent *compactionIntent
 	var outputIndexed bool
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -655,9 +696,7 @@ func (s *Store) finishIntent(out uint64) error {
 	default:
 		return fmt.Errorf("store: unknown compaction phase %d", intent.Phase)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCompactions).Delete(u64key(out))
-	})
+	return nil
 }
 
 // outputPath finds a compaction output that the index may not know yet.

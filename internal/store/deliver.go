@@ -42,13 +42,14 @@ type Placed struct {
 
 // appendReq is one delivery waiting for the committer.
 type appendReq struct {
-	guid    GUID
-	record  []byte
-	metaLen uint32
-	bodyLen uint32
-	summary []byte
-	d       Delivery
-	done    chan appendResult
+	guid GUID
+	// head and body are the record: header and meta, then the message.
+	head, body []byte
+	metaLen    uint32
+	bodyLen    uint32
+	summary    []byte
+	d          Delivery
+	done       chan appendResult
 }
 
 type appendResult struct {
@@ -113,7 +114,7 @@ func (s *Store) Deliver(ctx context.Context, body []byte, d Delivery) (GUID, []P
 	}
 	mb := encodeMeta(meta)
 	req := &appendReq{
-		guid: guid, record: encodeRecord(KindMessage, guid, mb, body),
+		guid: guid, head: encodeRecordHead(KindMessage, guid, mb, body), body: body,
 		metaLen: uint32(len(mb)), bodyLen: uint32(len(body)), summary: summary, d: d,
 		done: make(chan appendResult, 1),
 	}
@@ -187,3 +188,6 @@ func (s *Store) Append(ctx context.Context, account, mailbox string, body []byte
 	}
 	return placed[0], placed[0].Err
 }
+
+// size is the record's length.
+func (r *appendReq) size() int64 { return int64(len(r.head)) + int64(len(r.body)) }

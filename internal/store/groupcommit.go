@@ -101,7 +101,7 @@ func (w *committer) flushTombstones() {
 // (PostgreSQL's commit_delay with commit_siblings, in effect).
 func (w *committer) collect(r *appendReq) []*appendReq {
 	batch := []*appendReq{r}
-	size := int64(len(r.record))
+	size := r.size()
 	var timer *time.Timer
 	defer func() {
 		if timer != nil {
@@ -112,7 +112,7 @@ func (w *committer) collect(r *appendReq) []*appendReq {
 		select {
 		case r := <-w.s.appends:
 			batch = append(batch, r)
-			size += int64(len(r.record))
+			size += r.size()
 			continue
 		default:
 		}
@@ -125,7 +125,7 @@ func (w *committer) collect(r *appendReq) []*appendReq {
 		select {
 		case r := <-w.s.appends:
 			batch = append(batch, r)
-			size += int64(len(r.record))
+			size += r.size()
 		case <-timer.C:
 			return batch
 		}
@@ -162,7 +162,7 @@ func (w *committer) commit(batch []*appendReq) {
 
 	var total int64
 	for _, r := range batch {
-		total += int64(len(r.record))
+		total += r.size()
 	}
 	tombRecs := make([][]byte, len(tombs))
 	for i, g := range tombs {
@@ -207,9 +207,9 @@ func (w *committer) commit(batch []*appendReq) {
 	}
 	c.Size = group.end
 
-	bufs := make([][]byte, 0, len(batch)+len(tombRecs)+1)
+	bufs := make([][]byte, 0, 2*len(batch)+len(tombRecs)+1)
 	for _, r := range batch {
-		bufs = append(bufs, r.record)
+		bufs = append(bufs, r.head, r.body)
 	}
 	bufs = append(bufs, tombRecs...)
 	bufs = append(bufs, crec)
@@ -336,7 +336,7 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 		_, tz := r.d.InternalDate.Zone()
 		m := loggedMessage{guid: r.guid, offset: off, metaLen: r.metaLen, bodyLen: r.bodyLen, summary: r.summary,
 			date: r.d.InternalDate.Unix(), tz: int32(tz), uids: make([]uint32, len(r.d.Targets))}
-		size := int64(len(r.record))
+		size := r.size()
 		off += size
 		c.Size += size
 		// The blob starts live with one reference held for the batch, so

@@ -134,6 +134,21 @@ func parseRecordHeader(b []byte) (recordHeader, error) {
 	return h, nil
 }
 
+// encodeRecordHead returns a record's header and meta, its checksum
+// covering body too, so that the body can be written from the caller's
+// buffer: a delivery is never copied into a record.
+func encodeRecordHead(kind uint8, guid GUID, meta []byte, body []byte) []byte {
+	head := make([]byte, recordHeaderSize+len(meta))
+	h := recordHeader{Kind: kind, MetaLen: uint32(len(meta)), BodyLen: uint32(len(body)), GUID: guid}
+	h.put(head)
+	copy(head[recordHeaderSize:], meta)
+	crc := crc32.Update(0, castagnoli, head[:32])
+	crc = crc32.Update(crc, castagnoli, head[recordHeaderSize:])
+	crc = crc32.Update(crc, castagnoli, body)
+	binary.LittleEndian.PutUint32(head[32:], crc)
+	return head
+}
+
 // encodeRecord returns the whole record: header, meta, body.
 func encodeRecord(kind uint8, guid GUID, meta []byte, body []byte) []byte {
 	buf := make([]byte, recordHeaderSize+len(meta)+len(body))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/emersion/go-imap/v2"
@@ -36,11 +37,20 @@ type Encoder struct {
 	side    ConnSide
 	err     error
 	literal bool
+	scratch [64]byte // numbers and times are formatted into it: no allocation
 }
 
 // NewEncoder creates a new encoder.
 func NewEncoder(w *bufio.Writer, side ConnSide) *Encoder {
 	return &Encoder{w: w, side: side}
+}
+
+// Reset clears the encoder's error, so that one encoder can write the
+// responses of a whole command (imapserver's FetchWriter) instead of one
+// being allocated per response.
+func (enc *Encoder) Reset() {
+	enc.err = nil
+	enc.literal = false
 }
 
 func (enc *Encoder) setErr(err error) {
@@ -63,13 +73,48 @@ func (enc *Encoder) writeString(s string) *Encoder {
 	return enc
 }
 
+func (enc *Encoder) writeByte(ch byte) *Encoder {
+	if enc.err != nil {
+		return enc
+	}
+	if enc.literal {
+		enc.err = fmt.Errorf("imapwire: cannot encode while a literal is open")
+		return enc
+	}
+	if err := enc.w.WriteByte(ch); err != nil {
+		enc.err = err
+	}
+	return enc
+}
+
+func (enc *Encoder) writeBytes(b []byte) *Encoder {
+	if enc.err != nil {
+		return enc
+	}
+	if enc.literal {
+		enc.err = fmt.Errorf("imapwire: cannot encode while a literal is open")
+		return enc
+	}
+	if _, err := enc.w.Write(b); err != nil {
+		enc.err = err
+	}
+	return enc
+}
+
 // CRLF writes a "\r\n" sequence and flushes the buffered writer.
 func (enc *Encoder) CRLF() error {
-	enc.writeString("\r\n")
-	if enc.err != nil {
-		return enc.err
+	if err := enc.CRLFBuffered(); err != nil {
+		return err
 	}
 	return enc.w.Flush()
+}
+
+// CRLFBuffered writes a "\r\n" sequence like CRLF, but leaves it in the
+// buffered writer (written out when the buffer is full), for a caller
+// that writes many responses and flushes once after the last.
+func (enc *Encoder) CRLFBuffered() error {
+	enc.writeString("\r\n")
+	return enc.err
 }
 
 func (enc *Encoder) Atom(s string) *Encoder {
@@ -81,22 +126,33 @@ func (enc *Encoder) SP() *Encoder {
 }
 
 func (enc *Encoder) Special(ch byte) *Encoder {
-	return enc.writeString(string(ch))
+	return enc.writeByte(ch)
 }
 
 func (enc *Encoder) Quoted(s string) *Encoder {
-	var sb strings.Builder
-	sb.Grow(2 + len(s))
-	sb.WriteByte('"')
+	enc.writeByte('"')
+	start := 0
 	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if ch == '"' || ch == '\\' {
-			sb.WriteByte('\\')
+		if ch := s[i]; ch == '"' || ch == '\\' {
+			enc.writeString(s[start:i]).writeByte('\\')
+			start = i
 		}
-		sb.WriteByte(ch)
 	}
-	sb.WriteByte('"')
-	return enc.writeString(sb.String())
+	return enc.writeString(s[start:]).writeByte('"')
+}
+
+// QuotedTime writes t formatted with layout as a quoted string.
+func (enc *Encoder) QuotedTime(t time.Time, layout string) *Encoder {
+	b := t.AppendFormat(enc.scratch[:0], layout)
+	enc.writeByte('"')
+	start := 0
+	for i, ch := range b {
+		if ch == '"' || ch == '\\' {
+			enc.writeBytes(b[start:i]).writeByte('\\')
+			start = i
+		}
+	}
+	return enc.writeBytes(b[start:]).writeByte('"')
 }
 
 func (enc *Encoder) String(s string) *Encoder {
@@ -206,17 +262,17 @@ func isValidFlag(s string) bool {
 }
 
 func (enc *Encoder) Number(v uint32) *Encoder {
-	return enc.writeString(strconv.FormatUint(uint64(v), 10))
+	return enc.writeBytes(strconv.AppendUint(enc.scratch[:0], uint64(v), 10))
 }
 
 func (enc *Encoder) Number64(v int64) *Encoder {
 	// TODO: disallow negative values
-	return enc.writeString(strconv.FormatInt(v, 10))
+	return enc.writeBytes(strconv.AppendInt(enc.scratch[:0], v, 10))
 }
 
 func (enc *Encoder) ModSeq(v uint64) *Encoder {
 	// TODO: disallow zero values
-	return enc.writeString(strconv.FormatUint(v, 10))
+	return enc.writeBytes(strconv.AppendUint(enc.scratch[:0], v, 10))
 }
 
 // List writes a parenthesized list.

@@ -90,7 +90,11 @@
 // FLAGS, UID, INTERNALDATE and RFC822.SIZE come from the index;
 // ENVELOPE, BODY and BODYSTRUCTURE from the summary the store caches per
 // message (internal/message), computed by streaming the message only if
-// none was cached. SELECT, STATUS and LIST read the index only. Body
+// none was cached. A FETCH of nothing but UID, FLAGS and MODSEQ over at
+// least a sixteenth of the mailbox (FETCH 1:* (UID FLAGS), as clients
+// resynchronise) reads the store's hot cache of the whole mailbox in one
+// call instead (fetchcache.go); imapserver leaves FETCH responses in the
+// connection's buffer rather than flushing each. SELECT, STATUS and LIST read the index only. Body
 // sections (BODY[], HEADER, HEADER.FIELDS(.NOT), TEXT, MIME, part numbers,
 // partial ranges) are located by scanning header blocks and MIME
 // boundaries through a bounded buffer (sections.go), numbering and sizing

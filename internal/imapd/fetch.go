@@ -15,8 +15,9 @@ import (
 const fetchChunk = 256
 
 // Fetch answers FETCH (RFC 9051 §6.4.5). Flags, dates and sizes come from
-// the index, ENVELOPE and BODYSTRUCTURE from the summary cached with each
-// message; body sections are located by scanning the message's header
+// the index (UID, FLAGS and MODSEQ alone, over a large part of the
+// mailbox, from the store's hot cache in one call: fetchcache.go),
+// ENVELOPE and BODYSTRUCTURE from the summary cached with each message; body sections are located by scanning the message's header
 // blocks and boundaries and streamed from its container, never held
 // whole; BINARY sections are decoded twice as they stream, once to count
 // and once to send. A body or binary section without PEEK sets \Seen
@@ -52,13 +53,29 @@ func (ss *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options 
 			seen[u.UID] = true
 		}
 	}
+	// Items the hot cache holds are read for the whole mailbox in one
+	// call when the set covers enough of it; otherwise, and for the other
+	// items, from the index a chunk at a time.
+	var states []store.MessageState
+	cached := cacheFetch(options, len(idx), len(sel.uids))
+	if cached {
+		if states, err = ss.srv.opts.Store.States(sel.mb.ID); err != nil {
+			return ss.fail("fetch", err)
+		}
+	}
 	missing := false
 	var infos []store.MessageInfo
+	uids := make([]uint32, 0, min(fetchChunk, len(idx)))
 	for len(idx) > 0 {
 		chunk := idx[:min(fetchChunk, len(idx))]
 		idx = idx[len(chunk):]
-		infos, err = ss.infos(infos, sel.uidsOf(chunk))
-		if err != nil {
+		uids = uids[:0]
+		for _, i := range chunk {
+			uids = append(uids, sel.uids[i])
+		}
+		if cached {
+			infos, states = cachedInfos(infos, uids, states)
+		} else if infos, err = ss.infos(infos, uids); err != nil {
 			return ss.fail("fetch", err)
 		}
 		for k, i := range chunk {
@@ -237,7 +254,7 @@ func (ss *session) fetchOne(w *imapserver.FetchWriter, seq uint32, info store.Me
 		rw.WriteUID(imap.UID(info.UID))
 	}
 	if o.Flags || seenSet {
-		rw.WriteFlags(imapFlags(info.Flags, info.Keywords))
+		rw.WriteFlags(fetchFlags(info.Flags, info.Keywords))
 	}
 	if o.ModSeq || (withModSeq && (o.Flags || seenSet)) {
 		rw.WriteModSeq(info.ModSeq)

@@ -213,3 +213,44 @@ func TestFetchResponseNoAllocs(t *testing.T) {
 		t.Errorf("output ends %q, want %q", out[len(out)-len(want):], want)
 	}
 }
+
+// BenchmarkFetchResponses writes the FETCH (UID FLAGS) responses of a
+// large mailbox through a batch, as FETCH 1:* (UID FLAGS) does; one op is
+// one response.
+func BenchmarkFetchResponses(b *testing.B) {
+	for _, modSeq := range []bool{false, true} {
+		b.Run(fmt.Sprintf("modseq=%v", modSeq), func(b *testing.B) {
+			c := &Conn{
+				conn:    discardConn{},
+				server:  &Server{options: Options{Caps: condStoreCaps}},
+				bw:      bufio.NewWriter(discardConn{}),
+				enabled: make(imap.CapSet),
+			}
+			w := &FetchWriter{conn: c, batch: true}
+			flags := []imap.Flag{imap.FlagSeen}
+			b.ReportAllocs()
+			seq := uint32(0)
+			for b.Loop() {
+				seq++
+				rw := w.CreateMessage(seq)
+				rw.WriteUID(imap.UID(seq))
+				rw.WriteFlags(flags)
+				if modSeq {
+					rw.WriteModSeq(uint64(seq) + 1000)
+				}
+				if err := rw.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := w.flush(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// discardConn is a connection that accepts and drops every write.
+type discardConn struct{ net.Conn }
+
+func (discardConn) Write(b []byte) (int, error)       { return len(b), nil }
+func (discardConn) SetWriteDeadline(time.Time) error { return nil }

@@ -252,5 +252,5 @@ func BenchmarkFetchResponses(b *testing.B) {
 // discardConn is a connection that accepts and drops every write.
 type discardConn struct{ net.Conn }
 
-func (discardConn) Write(b []byte) (int, error)       { return len(b), nil }
+func (discardConn) Write(b []byte) (int, error)      { return len(b), nil }
 func (discardConn) SetWriteDeadline(time.Time) error { return nil }

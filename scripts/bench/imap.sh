@@ -55,6 +55,10 @@
 #   BENCH_IMAP_SELECT_ROUNDS    rounds of SELECT (5)
 #   BENCH_IMAP_APPEND_ROUNDS    rounds of APPEND (2)
 #   BENCH_SKIP_DOVECOT=1        axd alone, no ratios
+#   BENCH_IMAP_ONLY             the benchmarks to run, a comma list of
+#                               memory, fetch, select, pop3, append (all);
+#                               only their accounts are created and filled,
+#                               and the others' rows read "(not run)"
 set -euo pipefail
 
 FETCH_N=${BENCH_IMAP_FETCH_MESSAGES:-20000}
@@ -73,6 +77,7 @@ ROUNDS=${BENCH_IMAP_ROUNDS:-3}
 SELECT_ROUNDS=${BENCH_IMAP_SELECT_ROUNDS:-5}
 APPEND_ROUNDS=${BENCH_IMAP_APPEND_ROUNDS:-2}
 SKIP_DOVECOT=${BENCH_SKIP_DOVECOT:-0}
+ONLY=${BENCH_IMAP_ONLY:-memory,fetch,select,pop3,append}
 DOMAIN=bench.test
 PASS=secret
 # {SHA512-CRYPT} of "secret", for both servers: the same hash checked at
@@ -90,6 +95,16 @@ for v in FETCH_N BATCH SIZE SELECT_N SELECT_SIZE POP_N DEPTH APPEND_N APPEND_CON
 	ROUNDS SELECT_ROUNDS APPEND_ROUNDS; do
 	[[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || die "$v=${!v}: want a positive integer"
 done
+# run[NAME] is set for each benchmark of BENCH_IMAP_ONLY.
+declare -A run
+IFS=, read -ra only <<<"$ONLY"
+for b in "${only[@]}"; do
+	case $b in
+	memory | fetch | select | pop3 | append) run[$b]=1 ;;
+	*) die "BENCH_IMAP_ONLY=$ONLY: unknown benchmark \"$b\" (want memory, fetch, select, pop3, append)" ;;
+	esac
+done
+((${#run[@]})) || die "BENCH_IMAP_ONLY is empty"
 
 # --- dependencies -----------------------------------------------------------
 
@@ -160,16 +175,22 @@ mapfile -t ports < <("$IB" ports --n 4)
 ax_imap=${ports[0]} ax_pop3=${ports[1]} dv_imap=${ports[2]} dv_pop3=${ports[3]}
 
 
-# The accounts, the same on both servers: COUNT messages of SIZE each.
+# The accounts of the benchmarks that run, the same on both servers:
+# COUNT messages of SIZE each.
 appenders=()
-for ((i = 1; i <= APPEND_CONNS; i++)); do
-	appenders+=("append$i@$DOMAIN")
-done
-accounts=("fetch@$DOMAIN:$FETCH_N:$SIZE" "big@$DOMAIN:$SELECT_N:$SELECT_SIZE" "pop@$DOMAIN:$POP_N:$SIZE"
-	"idle@$DOMAIN:$IDLE_N:$SIZE")
-for a in "${appenders[@]}"; do
-	accounts+=("$a:0:$SIZE")
-done
+accounts=()
+[[ -n ${run[fetch]:-} ]] && accounts+=("fetch@$DOMAIN:$FETCH_N:$SIZE")
+[[ -n ${run[select]:-} ]] && accounts+=("big@$DOMAIN:$SELECT_N:$SELECT_SIZE")
+[[ -n ${run[pop3]:-} ]] && accounts+=("pop@$DOMAIN:$POP_N:$SIZE")
+[[ -n ${run[memory]:-} ]] && accounts+=("idle@$DOMAIN:$IDLE_N:$SIZE")
+if [[ -n ${run[append]:-} ]]; then
+	for ((i = 1; i <= APPEND_CONNS; i++)); do
+		appenders+=("append$i@$DOMAIN")
+	done
+	for a in "${appenders[@]}"; do
+		accounts+=("$a:0:$SIZE")
+	done
+fi
 
 # --- axd ----------------------------------------------------------------------
 
@@ -219,7 +240,7 @@ start_axd
 } >"$AX/accounts.csv"
 axctl --quiet import --create-domains "$AX/accounts.csv" >&2 || die "axctl import of the accounts failed"
 stop_axd
-log "axd: filling its data dir offline: $FETCH_N + $SELECT_N + $POP_N + $IDLE_N messages"
+log "axd: filling its data dir offline: ${accounts[*]}"
 fill_args=()
 for a in "${accounts[@]}"; do
 	fill_args+=(--account "$a")
@@ -346,46 +367,56 @@ fi
 
 # --- 5 first: memory per idle connection, on the fresh servers ---------------------
 
-log "5. memory: $IDLE idle connections to axd, each after LOGIN and SELECT INBOX ($IDLE_N messages) (load average $(loadavg))"
-"$IB" idle --addr "127.0.0.1:$ax_imap" --user "idle@$DOMAIN" --pass "$PASS" --conns "$IDLE" --pid "$axd_pid" \
-	--prefix axd.idle >"$T/axd.idle" || die "idle connections to axd failed: $(tail -3 "$AX/axd.log")"
-collect "$T/axd.idle"
-if [[ $SKIP_DOVECOT != 1 ]]; then
-	log "5. memory: $IDLE idle connections to Dovecot (load average $(loadavg))"
-	"$IB" idle --addr "127.0.0.1:$dv_imap" --user "idle@$DOMAIN" --pass "$PASS" --conns "$IDLE" --ppid "$dovecot_pid" \
-		--comm imap --prefix dovecot.idle >"$T/dovecot.idle" || die "idle connections to Dovecot failed: $(tail -3 "$DV/dovecot.log")"
-	collect "$T/dovecot.idle"
+if [[ -n ${run[memory]:-} ]]; then
+	log "5. memory: $IDLE idle connections to axd, each after LOGIN and SELECT INBOX ($IDLE_N messages) (load average $(loadavg))"
+	"$IB" idle --addr "127.0.0.1:$ax_imap" --user "idle@$DOMAIN" --pass "$PASS" --conns "$IDLE" --pid "$axd_pid" \
+		--prefix axd.idle >"$T/axd.idle" || die "idle connections to axd failed: $(tail -3 "$AX/axd.log")"
+	collect "$T/axd.idle"
+	if [[ $SKIP_DOVECOT != 1 ]]; then
+		log "5. memory: $IDLE idle connections to Dovecot (load average $(loadavg))"
+		"$IB" idle --addr "127.0.0.1:$dv_imap" --user "idle@$DOMAIN" --pass "$PASS" --conns "$IDLE" --ppid "$dovecot_pid" \
+			--comm imap --prefix dovecot.idle >"$T/dovecot.idle" || die "idle connections to Dovecot failed: $(tail -3 "$DV/dovecot.log")"
+		collect "$T/dovecot.idle"
+	fi
+	# Let the servers reap and settle before timing anything.
+	sleep 3
 fi
-# Let the servers reap and settle before timing anything.
-sleep 3
 
 # --- 1 to 4, rounds interleaved ------------------------------------------------------
 
-log "1. FETCH 1:* BODY.PEEK[] of $FETCH_N x $SIZE B in batches of $BATCH, $ROUNDS rounds (load average $(loadavg))"
-"$IB" fetch "${both[@]}" --user "fetch@$DOMAIN" --pass "$PASS" --batch "$BATCH" --size "$SIZE" --messages "$FETCH_N" \
-	--rounds "$ROUNDS" >"$T/fetch.out" || die "FETCH benchmark failed"
-collect "$T/fetch.out"
+if [[ -n ${run[fetch]:-} ]]; then
+	log "1. FETCH 1:* BODY.PEEK[] of $FETCH_N x $SIZE B in batches of $BATCH, $ROUNDS rounds (load average $(loadavg))"
+	"$IB" fetch "${both[@]}" --user "fetch@$DOMAIN" --pass "$PASS" --batch "$BATCH" --size "$SIZE" --messages "$FETCH_N" \
+		--rounds "$ROUNDS" >"$T/fetch.out" || die "FETCH benchmark failed"
+	collect "$T/fetch.out"
+fi
 
-log "2. SELECT and FETCH 1:* (UID FLAGS) of $SELECT_N messages, $SELECT_ROUNDS rounds (load average $(loadavg))"
-"$IB" select "${both[@]}" --user "big@$DOMAIN" --pass "$PASS" --messages "$SELECT_N" \
-	--rounds "$SELECT_ROUNDS" >"$T/select.out" || die "SELECT benchmark failed"
-collect "$T/select.out"
+if [[ -n ${run[select]:-} ]]; then
+	log "2. SELECT and FETCH 1:* (UID FLAGS) of $SELECT_N messages, $SELECT_ROUNDS rounds (load average $(loadavg))"
+	"$IB" select "${both[@]}" --user "big@$DOMAIN" --pass "$PASS" --messages "$SELECT_N" \
+		--rounds "$SELECT_ROUNDS" >"$T/select.out" || die "SELECT benchmark failed"
+	collect "$T/select.out"
+fi
 
-log "3. POP3 RETR of $POP_N x $SIZE B, depth 1 and $DEPTH, $ROUNDS rounds (load average $(loadavg))"
-for dep in 1 "$DEPTH"; do
-	"$IB" pop3 "${both_pop[@]}" --user "pop@$DOMAIN" --pass "$PASS" --depth "$dep" --size "$SIZE" --messages "$POP_N" \
-		--rounds "$ROUNDS" --prefix "pop3.d$dep" >"$T/pop3.$dep.out" || die "POP3 benchmark (depth $dep) failed"
-	collect "$T/pop3.$dep.out"
-done
+if [[ -n ${run[pop3]:-} ]]; then
+	log "3. POP3 RETR of $POP_N x $SIZE B, depth 1 and $DEPTH, $ROUNDS rounds (load average $(loadavg))"
+	for dep in 1 "$DEPTH"; do
+		"$IB" pop3 "${both_pop[@]}" --user "pop@$DOMAIN" --pass "$PASS" --depth "$dep" --size "$SIZE" --messages "$POP_N" \
+			--rounds "$ROUNDS" --prefix "pop3.d$dep" >"$T/pop3.$dep.out" || die "POP3 benchmark (depth $dep) failed"
+		collect "$T/pop3.$dep.out"
+	done
+fi
 
-log "4. APPEND of $APPEND_N x $SIZE B over $APPEND_CONNS connections, $APPEND_ROUNDS rounds of at most ${APPEND_SECONDS}s (load average $(loadavg))"
-users_csv=$(
-	IFS=,
-	echo "${appenders[*]}"
-)
-"$IB" append "${both[@]}" --users "$users_csv" --pass "$PASS" --messages "$APPEND_N" --size "$SIZE" \
-	--rounds "$APPEND_ROUNDS" --duration "${APPEND_SECONDS}s" >"$T/append.out" || die "APPEND benchmark failed"
-collect "$T/append.out"
+if [[ -n ${run[append]:-} ]]; then
+	log "4. APPEND of $APPEND_N x $SIZE B over $APPEND_CONNS connections, $APPEND_ROUNDS rounds of at most ${APPEND_SECONDS}s (load average $(loadavg))"
+	users_csv=$(
+		IFS=,
+		echo "${appenders[*]}"
+	)
+	"$IB" append "${both[@]}" --users "$users_csv" --pass "$PASS" --messages "$APPEND_N" --size "$SIZE" \
+		--rounds "$APPEND_ROUNDS" --duration "${APPEND_SECONDS}s" >"$T/append.out" || die "APPEND benchmark failed"
+	collect "$T/append.out"
+fi
 
 R[axd.hwm_kib]=$(awk '/^VmHWM:/ { print $2 }' "/proc/$axd_pid/status")
 stop_axd
@@ -413,6 +444,8 @@ line() {
 	ratio=$(calc "$4")
 	row "$1" "$2" "$3" "$(fmt "$ratio")x" "$5 $6x" "$(verdict "$ratio" "$5" "$6")"
 }
+# notrun NAME OP TARGET: the row of a benchmark left out by BENCH_IMAP_ONLY.
+notrun() { row "$1" "(not run)" "(not run)" "-" "$2 $3x" "-"; }
 elapsed=$(($(date +%s) - script_start))
 d=dovecot
 
@@ -420,41 +453,67 @@ echo
 echo "axmail IMAP and POP3, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $rev, load average $(loadavg)"
 row "benchmark" "axmail" "peer" "ratio" "target" "result"
 row "---------" "------" "----" "-----" "------" "------"
-line "FETCH BODY.PEEK[] $FETCH_N x $SIZE B, by $BATCH" \
-	"$(fmt "${R[fetch.axd.rate]}" 0) msg/s" "Dovecot $(fmt "${R[fetch.$d.rate]:-0}" 0) msg/s" \
-	"${R[fetch.axd.rate]} / ${R[fetch.$d.rate]:-1}" ">=" 1
-line "  MB/s" "$(fmt "${R[fetch.axd.mbps]}" 1) MB/s" "Dovecot $(fmt "${R[fetch.$d.mbps]:-0}" 1) MB/s" \
-	"${R[fetch.axd.mbps]} / ${R[fetch.$d.mbps]:-1}" ">=" 1
-line "SELECT of $SELECT_N (axd/Dovecot time)" \
-	"$(fmt "${R[select.axd.select_ms]}") ms" "Dovecot $(fmt "${R[select.$d.select_ms]:-0}") ms" \
-	"${R[select.axd.select_ms]} / ${R[select.$d.select_ms]:-1}" "<=" 1
-line "FETCH 1:* (UID FLAGS) of $SELECT_N (time)" \
-	"$(fmt "${R[select.axd.flags_ms]}" 1) ms" "Dovecot $(fmt "${R[select.$d.flags_ms]:-0}" 1) ms" \
-	"${R[select.axd.flags_ms]} / ${R[select.$d.flags_ms]:-1}" "<=" 1
+if [[ -n ${run[fetch]:-} ]]; then
+	line "FETCH BODY.PEEK[] $FETCH_N x $SIZE B, by $BATCH" \
+		"$(fmt "${R[fetch.axd.rate]}" 0) msg/s" "Dovecot $(fmt "${R[fetch.$d.rate]:-0}" 0) msg/s" \
+		"${R[fetch.axd.rate]} / ${R[fetch.$d.rate]:-1}" ">=" 1
+	line "  MB/s" "$(fmt "${R[fetch.axd.mbps]}" 1) MB/s" "Dovecot $(fmt "${R[fetch.$d.mbps]:-0}" 1) MB/s" \
+		"${R[fetch.axd.mbps]} / ${R[fetch.$d.mbps]:-1}" ">=" 1
+else
+	notrun "FETCH BODY.PEEK[] $FETCH_N x $SIZE B, by $BATCH" ">=" 1
+	notrun "  MB/s" ">=" 1
+fi
+if [[ -n ${run[select]:-} ]]; then
+	line "SELECT of $SELECT_N (axd/Dovecot time)" \
+		"$(fmt "${R[select.axd.select_ms]}") ms" "Dovecot $(fmt "${R[select.$d.select_ms]:-0}") ms" \
+		"${R[select.axd.select_ms]} / ${R[select.$d.select_ms]:-1}" "<=" 1
+	line "FETCH 1:* (UID FLAGS) of $SELECT_N (time)" \
+		"$(fmt "${R[select.axd.flags_ms]}" 1) ms" "Dovecot $(fmt "${R[select.$d.flags_ms]:-0}" 1) ms" \
+		"${R[select.axd.flags_ms]} / ${R[select.$d.flags_ms]:-1}" "<=" 1
+else
+	notrun "SELECT of $SELECT_N (axd/Dovecot time)" "<=" 1
+	notrun "FETCH 1:* (UID FLAGS) of $SELECT_N (time)" "<=" 1
+fi
 for dd in 1 "$DEPTH"; do
-	line "POP3 RETR $POP_N x $SIZE B, $dd in flight" \
-		"$(fmt "${R[pop3.d$dd.axd.rate]}" 0) msg/s" "Dovecot $(fmt "${R[pop3.d$dd.$d.rate]:-0}" 0) msg/s" \
-		"${R[pop3.d$dd.axd.rate]} / ${R[pop3.d$dd.$d.rate]:-1}" ">=" 1
+	if [[ -n ${run[pop3]:-} ]]; then
+		line "POP3 RETR $POP_N x $SIZE B, $dd in flight" \
+			"$(fmt "${R[pop3.d$dd.axd.rate]}" 0) msg/s" "Dovecot $(fmt "${R[pop3.d$dd.$d.rate]:-0}" 0) msg/s" \
+			"${R[pop3.d$dd.axd.rate]} / ${R[pop3.d$dd.$d.rate]:-1}" ">=" 1
+	else
+		notrun "POP3 RETR $POP_N x $SIZE B, $dd in flight" ">=" 1
+	fi
 done
-line "APPEND $APPEND_N x $SIZE B, $APPEND_CONNS conns" \
-	"$(fmt "${R[append.axd.rate]}" 0) msg/s" "Dovecot $(fmt "${R[append.$d.rate]:-0}" 0) msg/s" \
-	"${R[append.axd.rate]} / ${R[append.$d.rate]:-1}" ">=" 3
-line "memory per idle conn, $IDLE open (axd/Dovecot)" \
-	"$(kib "${R[axd.idle.rss_per_conn]}") KiB RSS" "Dovecot $(kib "${R[dovecot.idle.pss_per_conn]:-0}") KiB PSS" \
-	"${R[axd.idle.rss_per_conn]} / ${R[dovecot.idle.pss_per_conn]:-1}" "<=" 0.1
+if [[ -n ${run[append]:-} ]]; then
+	line "APPEND $APPEND_N x $SIZE B, $APPEND_CONNS conns" \
+		"$(fmt "${R[append.axd.rate]}" 0) msg/s" "Dovecot $(fmt "${R[append.$d.rate]:-0}" 0) msg/s" \
+		"${R[append.axd.rate]} / ${R[append.$d.rate]:-1}" ">=" 3
+else
+	notrun "APPEND $APPEND_N x $SIZE B, $APPEND_CONNS conns" ">=" 3
+fi
+if [[ -n ${run[memory]:-} ]]; then
+	line "memory per idle conn, $IDLE open (axd/Dovecot)" \
+		"$(kib "${R[axd.idle.rss_per_conn]}") KiB RSS" "Dovecot $(kib "${R[dovecot.idle.pss_per_conn]:-0}") KiB PSS" \
+		"${R[axd.idle.rss_per_conn]} / ${R[dovecot.idle.pss_per_conn]:-1}" "<=" 0.1
+else
+	notrun "memory per idle conn, $IDLE open (axd/Dovecot)" "<=" 0.1
+fi
 echo
 echo "details (medians of the rounds; samples in round order):"
 for t in axd $d; do
 	[[ $t == "$d" && $SKIP_DOVECOT == 1 ]] && continue
 	echo "  $t:"
-	echo "    FETCH: ${R[fetch.$t.rate_samples]} msg/s; ${R[fetch.$t.mbps_samples]} MB/s"
-	echo "    SELECT: ${R[select.$t.select_ms_samples]} ms; FETCH (UID FLAGS): ${R[select.$t.flags_ms_samples]} ms"
-	echo "    POP3 depth 1: ${R[pop3.d1.$t.rate_samples]} msg/s; depth $DEPTH: ${R[pop3.d$DEPTH.$t.rate_samples]} msg/s"
-	echo "    APPEND: ${R[append.$t.rate_samples]} msg/s, ${R[append.$t.messages_samples]} messages; latency p50 $(fmt "${R[append.$t.p50_ms]}" 1) ms p99 $(fmt "${R[append.$t.p99_ms]}" 1) ms max $(fmt "${R[append.$t.max_ms]}" 1) ms"
+	[[ -n ${run[fetch]:-} ]] && echo "    FETCH: ${R[fetch.$t.rate_samples]} msg/s; ${R[fetch.$t.mbps_samples]} MB/s"
+	[[ -n ${run[select]:-} ]] && echo "    SELECT: ${R[select.$t.select_ms_samples]} ms; FETCH (UID FLAGS): ${R[select.$t.flags_ms_samples]} ms"
+	[[ -n ${run[pop3]:-} ]] && echo "    POP3 depth 1: ${R[pop3.d1.$t.rate_samples]} msg/s; depth $DEPTH: ${R[pop3.d$DEPTH.$t.rate_samples]} msg/s"
+	[[ -n ${run[append]:-} ]] && echo "    APPEND: ${R[append.$t.rate_samples]} msg/s, ${R[append.$t.messages_samples]} messages; latency p50 $(fmt "${R[append.$t.p50_ms]}" 1) ms p99 $(fmt "${R[append.$t.p99_ms]}" 1) ms max $(fmt "${R[append.$t.max_ms]}" 1) ms"
 done
-echo "  axd idle: ${R[axd.idle.conns]} connections opened in $(fmt "${R[axd.idle.open_seconds]}" 1) s, RSS $(kib "${R[axd.idle.rss_before]}") -> $(kib "${R[axd.idle.rss_after]}") KiB, per connection RSS $(kib "${R[axd.idle.rss_per_conn]}") KiB PSS $(kib "${R[axd.idle.pss_per_conn]}") KiB; peak RSS (VmHWM) over the run $(fmt "$(calc "${R[axd.hwm_kib]} / 1024")" 1) MiB"
+if [[ -n ${run[memory]:-} ]]; then
+	echo "  axd idle: ${R[axd.idle.conns]} connections opened in $(fmt "${R[axd.idle.open_seconds]}" 1) s, RSS $(kib "${R[axd.idle.rss_before]}") -> $(kib "${R[axd.idle.rss_after]}") KiB, per connection RSS $(kib "${R[axd.idle.rss_per_conn]}") KiB PSS $(kib "${R[axd.idle.pss_per_conn]}") KiB; peak RSS (VmHWM) over the run $(fmt "$(calc "${R[axd.hwm_kib]} / 1024")" 1) MiB"
+else
+	echo "  axd peak RSS (VmHWM) over the run $(fmt "$(calc "${R[axd.hwm_kib]} / 1024")" 1) MiB"
+fi
 if [[ $SKIP_DOVECOT != 1 ]]; then
-	echo "  Dovecot idle: ${R[dovecot.idle.conns]} connections opened in $(fmt "${R[dovecot.idle.open_seconds]}" 1) s, ${R[dovecot.idle.procs]} imap processes, per connection PSS $(kib "${R[dovecot.idle.pss_per_conn]}") KiB RSS $(kib "${R[dovecot.idle.rss_per_conn]}") KiB"
+	[[ -n ${run[memory]:-} ]] && echo "  Dovecot idle: ${R[dovecot.idle.conns]} connections opened in $(fmt "${R[dovecot.idle.open_seconds]}" 1) s, ${R[dovecot.idle.procs]} imap processes, per connection PSS $(kib "${R[dovecot.idle.pss_per_conn]}") KiB RSS $(kib "${R[dovecot.idle.rss_per_conn]}") KiB"
 	echo "  fill: axd $(fmt "${R[fill.rate]}" 0) msg/s offline; Dovecot (mailgen + doveadm import) $(fmt "${R[dovecot.fill_seconds]}" 1) s"
 fi
 echo "  total time: ${elapsed} s"

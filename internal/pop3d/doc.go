@@ -44,7 +44,8 @@
 // account with no INBOX has an empty one. Message numbers, sizes and
 // UIDLs stay fixed for the session; messages delivered meanwhile appear
 // in the next session. A message removed by IMAP meanwhile still counts,
-// and RETR of it gets -ERR if its body is gone.
+// and RETR of it gets -ERR if its body is gone (unless it was read ahead,
+// below).
 //
 // DELE only marks. At QUIT (the UPDATE state) the marked messages are
 // removed with one store.Remove call, one transaction, whatever their
@@ -82,11 +83,29 @@
 // (bodies never change), bounded in entries.
 //
 // RETR and TOP stream from the store in 64 KiB chunks, from buffers
-// pooled in the Server; no message is held whole in memory. The bytes
-// that need no change (CRLF lines not led by a dot) go to the session's
-// 32 KiB output buffer in runs, not line by line, and a reply is
-// written to the connection once no further command waits in the input. TOP sends the header, the empty line that ends it and
-// n lines of body; a message without an empty line is all header.
+// pooled in the Server. The bytes that need no change (CRLF lines not
+// led by a dot) go to the session's 32 KiB output buffer in runs, not
+// line by line, and a reply is written to the connection once no
+// further command waits in the input. TOP sends the header, the empty
+// line that ends it and n lines of body; a message without an empty
+// line is all header.
+//
+// # Read-ahead
+//
+// A client that retrieves one message at a time waits a round trip per
+// RETR, the store's work included. So once a RETR's reply is flushed and
+// no command waits in the input, the session reads ahead the whole reply
+// to RETR of the next message (by number, not deleted) into a 32 KiB
+// buffer while the client is still reading, and sends it from there if
+// the next command asks for it; any other command leaves it unused. Only
+// replies that fit are read ahead (a message of up to about 32 KiB as
+// sent); larger ones always stream, so no message over 32 KiB is held
+// whole in memory. The buffers are pooled in the Server and together
+// bounded to 8 MiB, held sessions included: past that, sessions stream.
+// A failure while reading ahead is silent; the RETR then reads the store
+// itself and reports it. A message read ahead is sent as it was read,
+// even if another session removed it in between, as if the RETR had come
+// a moment earlier.
 //
 // # Timeouts and shutdown
 //

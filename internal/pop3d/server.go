@@ -87,6 +87,7 @@ type Server struct {
 	connID  atomic.Uint64
 	sizes   *sizeCache
 	chunks  chunkPool
+	ahead   aheadBuffers
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -134,6 +135,7 @@ func New(opts Options) (*Server, error) {
 		opts:      opts,
 		log:       opts.Logger.With("service", "pop3"),
 		sizes:     newSizeCache(defaultSizeCacheEntries),
+		ahead:     aheadBuffers{budget: defaultAheadBudget},
 		listeners: make(map[net.Listener]struct{}),
 		sessions:  make(map[*session]struct{}),
 		locked:    make(map[string]*session),

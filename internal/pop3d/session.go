@@ -67,6 +67,9 @@ type session struct {
 	user    string // from USER, waiting for PASS
 	account string // after login, with the maildrop locked
 	md      *maildrop
+
+	lastRETR int       // number of the message last retrieved; 0: none
+	ahead    readAhead // the reply to RETR lastRETR+1, read ahead
 }
 
 func newSession(s *Server, c net.Conn) *session {
@@ -140,6 +143,7 @@ func (ss *session) close() {
 	if ss.account != "" {
 		ss.srv.unlock(ss.account, ss)
 	}
+	ss.dropAhead()
 	_ = ss.bw.Flush()
 	_ = ss.currentConn().Close()
 	ss.cancel()
@@ -182,6 +186,13 @@ func (ss *session) serve() {
 		if ss.srv.closing.Load() {
 			ss.reply("-ERR [SYS/TEMP] server shutting down")
 			return
+		}
+		if ss.state == stateTransaction && ss.br.Buffered() == 0 {
+			// The replies go out first: the client waits for them.
+			// readLine sees the error of a failed flush.
+			if ss.bw.Flush() == nil {
+				ss.readAhead()
+			}
 		}
 		line, err := ss.readLine(maxCommandLine)
 		switch {

@@ -122,9 +122,15 @@ func (ss *session) cmdRETR(cmd command) bool {
 	if len(cmd.Args) != 1 {
 		return ss.bad("syntax error: RETR msg")
 	}
-	m, _, quit, ok := ss.msgArg(cmd.Args[0])
+	m, n, quit, ok := ss.msgArg(cmd.Args[0])
 	if !ok {
 		return quit
+	}
+	ss.lastRETR = n
+	if reply, ok := ss.takeAhead(n); ok {
+		ss.bw.Write(reply)
+		ss.dropAhead()
+		return false
 	}
 	return ss.send(m, false, 0)
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -195,6 +196,23 @@ func openIndex(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("store: open index %s: %w", path, err)
 	}
 	db.MaxBatchDelay = 2 * time.Millisecond
+	// A transaction that writes costs two fsyncs: only a new index (or
+	// one missing a bucket) needs one.
+	ready := false
+	_ = db.View(func(tx *bolt.Tx) error {
+		ready = true
+		for _, b := range allBuckets {
+			ready = ready && tx.Bucket(b) != nil
+		}
+		if ready {
+			v := tx.Bucket(bucketMeta).Get(keyFormat)
+			ready = len(v) == 8 && getU64(v) == indexFormat
+		}
+		return nil
+	})
+	if ready {
+		return db, nil
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -242,10 +260,12 @@ func (s *Store) recover() error {
 	}); err != nil {
 		return fmt.Errorf("store: recover: %w", err)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	// Cut every tail past its committed length; seal every container but
+	// the active one (a write transaction only if one is not yet sealed).
+	var unsealed [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
 		active := getU64(tx.Bucket(bucketMeta).Get(keyActive))
-		cb := tx.Bucket(bucketContainers)
-		return cb.ForEach(func(k, v []byte) error {
+		return tx.Bucket(bucketContainers).ForEach(func(k, v []byte) error {
 			id := getU64(k)
 			cv, err := decodeContainer(v)
 			if err != nil {
@@ -270,11 +290,27 @@ func (s *Store) recover() error {
 				s.log.Error("container shorter than committed", "path", path, "committed", cv.Size, "size", st.Size())
 			}
 			if id != active && !cv.Sealed {
-				cv.Sealed = true
-				return cb.Put(k, cv.encode())
+				unsealed = append(unsealed, bytes.Clone(k))
 			}
 			return nil
 		})
+	})
+	if err != nil || len(unsealed) == 0 {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bucketContainers)
+		for _, k := range unsealed {
+			cv, err := decodeContainer(cb.Get(k))
+			if err != nil {
+				return err
+			}
+			cv.Sealed = true
+			if err := cb.Put(k, cv.encode()); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -36,7 +36,7 @@ func fetch(args []string, out io.Writer) error {
 		}
 		var msgs, bytes int64
 		onFetch := func(r *response) error {
-			if r.field(2) != "FETCH" {
+			if !r.is(2, "FETCH") {
 				return nil
 			}
 			if len(r.literals) != 1 {

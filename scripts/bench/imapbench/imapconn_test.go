@@ -103,3 +103,18 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestResponseWords(t *testing.T) {
+	r := &response{line: []byte("*  12 FETCH (UID 12 FLAGS (\\Seen))")}
+	for i, want := range []string{"*", "12", "FETCH", "(UID", "12", "FLAGS", "(\\Seen))", ""} {
+		if got := r.field(i); got != want {
+			t.Errorf("field(%d) = %q, want %q", i, got, want)
+		}
+	}
+	if !r.is(2, "FETCH") || r.is(2, "EXISTS") || r.is(9, "") != true {
+		t.Errorf("is() disagrees with field()")
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = r.is(2, "FETCH") }); n != 0 {
+		t.Errorf("is allocates %v times", n)
+	}
+}

@@ -42,7 +42,7 @@ func selectCmd(args []string, out io.Writer) error {
 		n := 0
 		start := time.Now()
 		_, err = c.command(func(r *response) error {
-			if r.field(2) == "FETCH" {
+			if r.is(2, "FETCH") {
 				n++
 			}
 			return nil

@@ -31,7 +31,7 @@ func selectMailbox(c *imapConn, mailbox string) (int, time.Duration, error) {
 	exists := -1
 	start := time.Now()
 	_, err := c.command(func(r *response) error {
-		if r.field(2) == "EXISTS" {
+		if r.is(2, "EXISTS") {
 			n, err := strconv.Atoi(r.field(1))
 			if err != nil {
 				return fmt.Errorf("bad EXISTS: %q", r.line)

@@ -1,6 +1,7 @@
 package imapd
 
 import (
+	"io"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -38,8 +39,10 @@ func (ss *session) Append(mailbox string, r imap.LiteralReader, options *imap.Ap
 	if r.Size() > limit {
 		return nil, errTooBig
 	}
-	body, err := store.ReadBody(r, limit)
-	if err != nil {
+	// The literal's size is known: read it into a buffer of that size at
+	// once instead of growing one.
+	body := make([]byte, r.Size())
+	if _, err := io.ReadFull(r, body); err != nil {
 		return nil, ss.fail("append", err)
 	}
 	date := time.Now()

@@ -11,7 +11,10 @@
 // <path> is each entry of Options.Paths (default: the data dir), <ddd> is
 // id modulo Options.Dirs in three hex digits and <id> is the container id in
 // sixteen hex digits. A container starts with a 64-byte header (container.go)
-// followed by records (record.go). Each record is self-describing: magic,
+// followed by records (record.go); the active one is zero-filled ahead of
+// its appends, so that their fdatasync need not commit the file system's
+// journal (zerofill.go), and cut back to its records when it stops being
+// active. Each record is self-describing: magic,
 // kind, lengths, message GUID, the (account, mailbox) placements it was
 // delivered to, and a CRC32C over header, meta and body, so the containers
 // alone are enough to rebuild the index (check.go, rebuild.go).

@@ -40,6 +40,11 @@ type activeContainer struct {
 	path string
 	f    *os.File
 	size int64 // end of the last acknowledged group
+	// zeroed is where the file ends: the written records, then zeros
+	// (zerofill.go); filling is the fill under way, zeroErr one that failed.
+	zeroed  int64
+	filling *zeroFill
+	zeroErr error
 }
 
 func (w *committer) run() {
@@ -263,6 +268,8 @@ func (w *committer) commit(batch []*appendReq) {
 
 // cutActive truncates the active container back to size.
 func cutActive(a *activeContainer, size int64) error {
+	a.waitZeros()
+	a.zeroed = size
 	return a.f.Truncate(size)
 }
 
@@ -274,7 +281,16 @@ func (w *committer) write(a *activeContainer, bufs [][]byte) error {
 			return err
 		}
 	}
-	return pwritevAll(int(a.f.Fd()), bufs, a.size)
+	var n int64
+	for _, b := range bufs {
+		n += int64(len(b))
+	}
+	a.beforeWrite(a.size + n)
+	if err := pwritevAll(int(a.f.Fd()), bufs, a.size); err != nil {
+		return err
+	}
+	a.afterWrite(a.size+n, w.s.opts.ContainerSize)
+	return nil
 }
 
 // pwritevAll writes every byte of bufs at off, resuming after short
@@ -485,7 +501,7 @@ func (w *committer) openActive() error {
 	if err != nil {
 		return fmt.Errorf("store: open active container: %w", err)
 	}
-	w.active = &activeContainer{id: id, path: path, f: f, size: cv.Size}
+	w.active = &activeContainer{id: id, path: path, f: f, size: cv.Size, zeroed: cv.Size}
 	return nil
 }
 
@@ -525,7 +541,7 @@ func (w *committer) createActive() error {
 		f.Close()
 		return fmt.Errorf("store: new container: %w", err)
 	}
-	w.active = &activeContainer{id: id, path: path, f: f, size: containerHeaderSize}
+	w.active = &activeContainer{id: id, path: path, f: f, size: containerHeaderSize, zeroed: containerHeaderSize}
 	s.log.Debug("container created", "path", path)
 	return nil
 }
@@ -536,6 +552,7 @@ func (w *committer) abandon() {
 	if w.active == nil {
 		return
 	}
+	w.active.waitZeros()
 	_ = w.active.f.Truncate(w.active.size)
 	w.abandoned = append(w.abandoned, w.active.id)
 	w.closeActive()
@@ -543,6 +560,9 @@ func (w *committer) abandon() {
 
 func (w *committer) closeActive() {
 	if w.active != nil {
+		if err := w.active.dropZeros(); err != nil {
+			w.s.log.Warn("container keeps zeros past its end until the next open", "path", w.active.path, "err", err)
+		}
 		w.active.f.Close()
 		w.active = nil
 	}

@@ -135,6 +135,9 @@ func (s *Store) readLog(id uint64, path string, from int64) ([]*loggedGroup, err
 	cur := &loggedGroup{container: id, start: from}
 	var scratch []byte
 	for off := from; ; {
+		if hb, err := r.Peek(recordHeaderSize); err == nil && zeroHeader(hb) {
+			return groups, nil // the zero fill ahead of the appends
+		}
 		rec, err := readRecordInto(r, off, end-off, &scratch)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {

@@ -64,6 +64,9 @@ func scanContainer(path string, limit int64, buf *[]byte, verify bool, fn func(*
 	off := int64(containerHeaderSize)
 	end = off
 	for off < size {
+		if hb, err := w.at(off, recordHeaderSize); err == nil && zeroHeader(hb) {
+			break // the zero fill of an active container: the end of its data
+		}
 		rec, rerr := w.record(off, parse)
 		if rerr == nil {
 			if err := fn(rec); err != nil {

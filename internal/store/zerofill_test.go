@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The active container is zero-filled ahead of its appends; a copy taken
+// while it is (as a crash leaves it) opens clean with every message, and a
+// closed store keeps no zeros.
+func TestZeroFillAheadOfAppends(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	const size = 4 << 20
+	s, err := Open(Options{DataDir: dir, ContainerSize: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := s.Append(ctx, "a", "INBOX", testMessage(i, 3000), 0, nil, time.Time{}, Quota{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, _ := s.containerPath(s.activeID(t))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() == size {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("active container is %d bytes, want it zero-filled to %d", st.Size(), size)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mb, err := s.GetMailbox("a", "INBOX") // settles the index
+	if err != nil || mb.Messages != 20 {
+		t.Fatalf("INBOX = %+v, %v", mb, err)
+	}
+
+	// A copy now is the store as a crash would leave it.
+	crashed := t.TempDir()
+	copyTree(t, dir, crashed)
+	c := openTest(t, Options{DataDir: crashed, ContainerSize: size})
+	if mb, err := c.GetMailbox("a", "INBOX"); err != nil || mb.Messages != 20 {
+		t.Fatalf("INBOX after a crash = %+v, %v", mb, err)
+	}
+	mustCheckClean(t, c)
+	if _, err := c.Append(ctx, "a", "INBOX", testMessage(99, 3000), 0, nil, time.Time{}, Quota{}); err != nil {
+		t.Fatalf("append after a crash: %v", err)
+	}
+	mustCheckClean(t, c)
+
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, Options{DataDir: dir, ContainerSize: size})
+	st, _ := os.Stat(path)
+	var committed int64
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		cv, err := decodeContainer(tx.Bucket(bucketContainers).Get(u64key(s.activeID(t))))
+		committed = cv.Size
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() != committed {
+		t.Fatalf("closed container is %d bytes, its records end at %d", st.Size(), committed)
+	}
+	mustCheckClean(t, s)
+}
+
+// A scan stops at the zero fill without reporting a problem.
+func TestScanEndsAtZeroFill(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.axc")
+	f, err := createContainerFile(path, 1, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := encodeRecord(KindMessage, GUID{7}, encodeMeta(&RecordMeta{Placements: []Placement{{Account: "a", Mailbox: "INBOX"}}}), testMessage(1, 500))
+	if _, err := f.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	n := 0
+	end, err := scanContainer(path, -1, nil, true, func(*Record) error { n++; return nil }, func(p ScanProblem) {
+		t.Errorf("problem reported: %v", p.Err)
+	})
+	if err != nil || n != 1 || end != containerHeaderSize+int64(len(rec)) {
+		t.Fatalf("scan = %d records, end %d, %v", n, end, err)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.Walk(from, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if info.IsDir() {
+			return os.MkdirAll(dst, 0o750)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(dst)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		_, err = io.Copy(out, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,15 +1,9 @@
 package imapd
 
 import (
-	"bytes"
-	"encoding/json"
-	"net"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
-
-	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // pythonCondStore drives CONDSTORE (RFC 7162) with imaplib from two
@@ -89,24 +83,9 @@ print(json.dumps(out))
 
 func TestPythonCondStore(t *testing.T) {
 	t.Parallel()
-	py := mailtest.Tool(t, "python3", "python3")
 	e := newEnv(t, Options{})
-	host, port, _ := net.SplitHostPort(e.addr)
-	cmd := exec.Command(py, "-c", pythonCondStore, host, port)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3 imaplib client: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(outb, &got); err != nil {
-		t.Fatalf("client output %q: %v", outb, err)
-	}
-	str := func(k string) string {
-		b, _ := json.Marshal(got[k])
-		return string(b)
-	}
+	got := runPython(t, e, pythonCondStore)
+	str := func(k string) string { return jsonOf(got, k) }
 	// The three appends take MODSEQs 2, 3 and 4 (a mailbox starts at 1).
 	mb, err := e.st.GetMailbox(alice, "INBOX")
 	if err != nil {

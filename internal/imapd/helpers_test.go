@@ -2,13 +2,16 @@ package imapd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -283,3 +286,29 @@ func summarize(r io.Reader) ([]byte, error) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// runPython runs a Python imaplib script against e with host and port (and
+// args) as its arguments, and decodes the JSON object it prints.
+func runPython(t *testing.T, e *testEnv, script string, args ...string) map[string]any {
+	t.Helper()
+	py := mailtest.Tool(t, "python3", "python3")
+	host, port, _ := net.SplitHostPort(e.addr)
+	cmd := exec.Command(py, append([]string{"-c", script, host, port}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python3 imaplib client: %v\n%s", err, stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(outb, &got); err != nil {
+		t.Fatalf("client output %q: %v", outb, err)
+	}
+	return got
+}
+
+// jsonOf is the JSON of got[key], for comparisons with expected text.
+func jsonOf(got map[string]any, key string) string {
+	b, _ := json.Marshal(got[key])
+	return string(b)
+}

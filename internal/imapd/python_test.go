@@ -1,14 +1,8 @@
 package imapd
 
 import (
-	"bytes"
-	"encoding/json"
-	"net"
-	"os/exec"
 	"strings"
 	"testing"
-
-	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // pythonClient is run by python3 with the server's host and port; it
@@ -56,24 +50,9 @@ print(json.dumps(out))
 
 func TestPythonImaplib(t *testing.T) {
 	t.Parallel()
-	py := mailtest.Tool(t, "python3", "python3")
 	e := newEnv(t, Options{})
-	host, port, _ := net.SplitHostPort(e.addr)
-	cmd := exec.Command(py, "-c", pythonClient, host, port)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3 imaplib client: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(outb, &got); err != nil {
-		t.Fatalf("client output %q: %v", outb, err)
-	}
-	str := func(k string) string {
-		b, _ := json.Marshal(got[k])
-		return string(b)
-	}
+	got := runPython(t, e, pythonClient)
+	str := func(k string) string { return jsonOf(got, k) }
 	for _, c := range []struct{ key, want string }{
 		{"caps", ` IDLE `},
 		{"caps", ` MOVE `},

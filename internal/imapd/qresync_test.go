@@ -1,16 +1,11 @@
 package imapd
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // uidValidity returns the UIDVALIDITY of a SELECT's lines.
@@ -177,20 +172,8 @@ print(json.dumps(out))
 
 func TestPythonQResync(t *testing.T) {
 	t.Parallel()
-	py := mailtest.Tool(t, "python3", "python3")
 	e := newEnv(t, Options{})
-	host, port, _ := net.SplitHostPort(e.addr)
-	cmd := exec.Command(py, "-c", pythonQResync, host, port)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3 imaplib client: %v\n%s", err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(outb, &got); err != nil {
-		t.Fatalf("client output %q: %v", outb, err)
-	}
+	got := runPython(t, e, pythonQResync)
 	for key, want := range map[string]string{
 		"enabled":          `["QRESYNC"]`,
 		"expunge_vanished": `["3"]`,

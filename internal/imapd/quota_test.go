@@ -1,16 +1,12 @@
 package imapd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/axmail/axmail/internal/directory"
-	"github.com/axmail/axmail/internal/mailtest"
 )
 
 // pythonQuotaClient drives imaplib's getquotaroot, getquota and setquota
@@ -57,21 +53,9 @@ print(json.dumps(out))
 `
 
 // runPythonQuota runs pythonQuotaClient as account and returns its output.
-func runPythonQuota(t *testing.T, py string, e *testEnv, account string) map[string]any {
+func runPythonQuota(t *testing.T, e *testEnv, account string) map[string]any {
 	t.Helper()
-	host, port, _ := net.SplitHostPort(e.addr)
-	cmd := exec.Command(py, "-c", pythonQuotaClient, host, port, account, passwords[account])
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python3 imaplib client as %s: %v\n%s", account, err, stderr.String())
-	}
-	var got map[string]any
-	if err := json.Unmarshal(outb, &got); err != nil {
-		t.Fatalf("client output %q: %v", outb, err)
-	}
-	return got
+	return runPython(t, e, pythonQuotaClient, account, passwords[account])
 }
 
 // TestPythonQuotaAndID checks QUOTA and ID with imaplib, for an account
@@ -79,7 +63,6 @@ func runPythonQuota(t *testing.T, py string, e *testEnv, account string) map[str
 // messages) and one without any (alice), with usage changing by APPEND.
 func TestPythonQuotaAndID(t *testing.T) {
 	t.Parallel()
-	py := mailtest.Tool(t, "python3", "python3")
 	e := newEnv(t, Options{Version: "1.2.3-test"})
 	two := int64(2)
 	if _, err := e.dir.SetAccount(context.Background(), bob, directory.AccountPatch{Settings: directory.SettingsPatch{Set: directory.Settings{QuotaMessages: &two}}}); err != nil {
@@ -123,7 +106,7 @@ func TestPythonQuotaAndID(t *testing.T) {
 			"root3":   `["OK",["INBOX \"\""],["\"\" ()"]]`,
 		}, map[string]string{"caps": "RES-MESSAGE"}},
 	} {
-		got := runPythonQuota(t, py, e, tc.account)
+		got := runPythonQuota(t, e, tc.account)
 		str := func(k string) string {
 			b, _ := json.Marshal(got[k])
 			return string(b)

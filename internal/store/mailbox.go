@@ -62,15 +62,8 @@ func (s *Store) CreateMailbox(ctx context.Context, account, name string, o Mailb
 
 // GetMailbox returns a mailbox by name.
 func (s *Store) GetMailbox(account, name string) (Mailbox, error) {
-	var mb Mailbox
-	err := s.view(func(tx *bolt.Tx) error {
-		m, err := s.newTx(tx).mailboxByName(account, name)
-		if err == nil {
-			mb = *m
-		}
-		return err
-	})
-	return mb, err
+	s.settle()
+	return s.FindMailbox(account, name)
 }
 
 // FindMailbox returns a mailbox by name without waiting for acknowledged
@@ -320,15 +313,8 @@ func (t *txState) renameOne(mb *Mailbox, to string) error {
 
 // Usage returns an account's quota usage over all its mailboxes.
 func (s *Store) Usage(account string) (Usage, error) {
-	var u Usage
-	err := s.view(func(tx *bolt.Tx) error {
-		p, err := s.newTx(tx).usageOf(account)
-		if err == nil {
-			u = *p
-		}
-		return err
-	})
-	return u, err
+	s.settle()
+	return s.UsageEstimate(account)
 }
 
 // UsageEstimate is Usage without waiting for acknowledged appends to reach

@@ -120,21 +120,7 @@ if [[ $SKIP_DOVECOT != 1 ]]; then
 	[[ -x /usr/lib/dovecot/pop3 ]] || packages+=(dovecot-pop3d)
 	if ((${#packages[@]})); then
 		[[ $(id -u) == 0 ]] || die "missing: ${packages[*]}; apt-get install them as root, or set BENCH_SKIP_DOVECOT=1"
-		log "installing ${packages[*]} with apt-get; the system's Dovecot is not started"
-		# policy-rc.d keeps every maintainer script from starting a daemon.
-		policy_added=0
-		if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-			chmod 755 /usr/sbin/policy-rc.d
-			policy_added=1
-		fi
-		install_ok=0
-		if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >&2 ||
-			{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >&2; }; then
-			install_ok=1
-		fi
-		[[ $policy_added == 1 ]] && rm -f /usr/sbin/policy-rc.d
-		[[ $install_ok == 1 ]] || die "apt-get install ${packages[*]} failed"
+		apt_install "${packages[@]}"
 	fi
 fi
 

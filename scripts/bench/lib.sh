@@ -57,3 +57,26 @@ wait_port() {
 	done
 	return 1
 }
+
+# apt_install PACKAGE...: install Debian packages as root without their
+# recommends, with a temporary policy-rc.d so that no maintainer script
+# starts a daemon (the benchmarks run private instances), running apt-get
+# update only if the first attempt fails.
+apt_install() {
+	[[ $(id -u) == 0 ]] || die "missing: $*; apt-get install them as root"
+	log "installing $* with apt-get; no service is started"
+	local policy_added=0 ok=0
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		policy_added=1
+	fi
+	if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 ||
+		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2; }; then
+		ok=1
+	fi
+	if [[ $policy_added == 1 ]]; then
+		rm -f /usr/sbin/policy-rc.d
+	fi
+	[[ $ok == 1 ]] || die "apt-get install $* failed"
+}

@@ -96,24 +96,10 @@ fi
 if ((${#packages[@]})); then
 	mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
 	[[ $(id -u) == 0 ]] || die "missing: ${packages[*]}; apt-get install them as root"
-	log "installing ${packages[*]} with apt-get; no service is configured or started"
 	# Postfix's postinst would configure and start the system's instance:
-	# "No configuration" leaves it unconfigured, and policy-rc.d keeps
-	# every maintainer script from starting a daemon.
+	# "No configuration" leaves it unconfigured.
 	echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
-	policy_added=0
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy_added=1
-	fi
-	install_ok=0
-	if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >&2 ||
-		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}" >&2; }; then
-		install_ok=1
-	fi
-	[[ $policy_added == 1 ]] && rm -f /usr/sbin/policy-rc.d
-	[[ $install_ok == 1 ]] || die "apt-get install ${packages[*]} failed"
+	apt_install "${packages[@]}"
 fi
 
 # --- scratch directory; everything started is stopped on exit ----------------

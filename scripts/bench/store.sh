@@ -54,22 +54,7 @@ for tool in awk cp cat du sync seq sed mktemp; do
 done
 if [[ $SKIP_DOVECOT != 1 ]] && ! command -v doveadm >/dev/null; then
 	[[ $(id -u) == 0 ]] || die "doveadm is missing: apt-get install dovecot-core as root, or set BENCH_SKIP_DOVECOT=1"
-	log "installing dovecot-core (for doveadm) with apt-get; its service is not started"
-	# Keep the package's maintainer scripts from starting a dovecot daemon:
-	# the benchmark needs doveadm alone and no server listening anywhere.
-	policy_added=0
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		policy_added=1
-	fi
-	install_ok=0
-	if DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-core >&2 ||
-		{ apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-core >&2; }; then
-		install_ok=1
-	fi
-	[[ $policy_added == 1 ]] && rm -f /usr/sbin/policy-rc.d
-	[[ $install_ok == 1 ]] || die "apt-get install dovecot-core failed"
+	apt_install dovecot-core # doveadm alone; no server listens anywhere
 	log "installed: dovecot-core $(dpkg-query -W -f='${Version}' dovecot-core)"
 fi
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"reflect"
 	"sort"
 	"sync"
@@ -132,14 +131,7 @@ func (d *Daemon) tlsConfig(cfg *config.Config) (*tls.Config, error) {
 	if d.tls != nil {
 		return d.tls, nil
 	}
-	host := cfg.Hostname
-	if host == "" {
-		if h, err := os.Hostname(); err == nil && h != "" {
-			host = h
-		} else {
-			host = "localhost"
-		}
-	}
+	host := listener.Hostname(cfg.Hostname)
 	cert, err := listener.LoadOrCreateCertificate(cfg.TLS.Cert, cfg.TLS.Key, cfg.DataDir, host, d.log.With("component", "tls"))
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)

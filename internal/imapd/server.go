@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -109,13 +108,7 @@ func New(opts Options) (*Server, error) {
 	if opts.ImplicitTLS {
 		opts.TLSConfig = nil
 	}
-	if opts.Hostname == "" {
-		h, err := os.Hostname()
-		if err != nil || h == "" {
-			h = "localhost"
-		}
-		opts.Hostname = h
-	}
+	opts.Hostname = listener.Hostname(opts.Hostname)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -210,7 +203,7 @@ func (s *Server) Serve(l net.Listener) error {
 			return ErrServerClosed
 		}
 		target := s.strictL
-		if s.opts.ImplicitTLS || s.opts.InsecureAuth || (!s.opts.LoopbackInsecure && wc.guard.IP().IsLoopback()) {
+		if listener.PasswordsAllowed(s.opts.ImplicitTLS, s.opts.InsecureAuth, s.opts.LoopbackInsecure, wc.guard.IP()) {
 			target = s.openL
 		}
 		target.hand(wc)

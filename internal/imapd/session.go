@@ -14,6 +14,7 @@ import (
 
 	"github.com/axmail/axmail/internal/auth"
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/listener"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -86,13 +87,8 @@ func (ss *session) Close() error {
 // InsecureAuth, or from loopback (unless LoopbackInsecure).
 func (ss *session) secure() bool {
 	o := ss.srv.opts
-	if o.ImplicitTLS || o.InsecureAuth {
-		return true
-	}
-	if _, ok := ss.conn.NetConn().(*tls.Conn); ok {
-		return true
-	}
-	return !o.LoopbackInsecure && ss.wc.guard.IP().IsLoopback()
+	_, underTLS := ss.conn.NetConn().(*tls.Conn)
+	return listener.PasswordsAllowed(o.ImplicitTLS || underTLS, o.InsecureAuth, o.LoopbackInsecure, ss.wc.guard.IP())
 }
 
 // Login checks the credentials of LOGIN and of AUTHENTICATE PLAIN (which

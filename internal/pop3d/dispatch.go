@@ -2,6 +2,8 @@ package pop3d
 
 import (
 	"strings"
+
+	"github.com/axmail/axmail/internal/listener"
 )
 
 // handler runs one command; quit ends the session after its reply.
@@ -68,7 +70,7 @@ func (ss *session) dispatch(cmd command) (quit bool) {
 // DESIGN.md: loopback counts as secure, as in Dovecot).
 func (ss *session) canLogin() bool {
 	o := ss.srv.opts
-	return ss.tls || o.InsecureAuth || (!o.LoopbackInsecure && ss.ip.IsLoopback())
+	return listener.PasswordsAllowed(ss.tls, o.InsecureAuth, o.LoopbackInsecure, ss.ip)
 }
 
 // canSTLS reports whether STLS is on offer.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/listener"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -115,13 +115,7 @@ func New(opts Options) (*Server, error) {
 	if opts.IdleTimeout == 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
 	}
-	if opts.Hostname == "" {
-		h, err := os.Hostname()
-		if err != nil || h == "" {
-			h = "localhost"
-		}
-		opts.Hostname = h
-	}
+	opts.Hostname = listener.Hostname(opts.Hostname)
 	if strings.ContainsAny(opts.Hostname, " \r\n\x00") {
 		return nil, fmt.Errorf("pop3d: hostname %q is not a domain", opts.Hostname)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/axmail/axmail/internal/auth"
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/listener"
 )
 
 var _ smtp.AuthSession = (*session)(nil)
@@ -23,7 +24,7 @@ const maxSASLField = 1024
 // loopback (unless Options.LoopbackInsecure), or with InsecureAuth.
 func (ss *session) secure() bool {
 	o := ss.srv.opts
-	return ss.tls() || o.InsecureAuth || (!o.LoopbackInsecure && ss.ip.IsLoopback())
+	return listener.PasswordsAllowed(ss.tls(), o.InsecureAuth, o.LoopbackInsecure, ss.ip)
 }
 
 // tls reports whether the session is under TLS (STARTTLS or implicit).

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/axmail/axmail/internal/directory"
+	"github.com/axmail/axmail/internal/listener"
 	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
 )
@@ -167,13 +167,7 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxRecipients == 0 {
 		opts.MaxRecipients = DefaultMaxRecipients
 	}
-	if opts.Hostname == "" {
-		h, err := os.Hostname()
-		if err != nil || h == "" {
-			h = "localhost"
-		}
-		opts.Hostname = h
-	}
+	opts.Hostname = listener.Hostname(opts.Hostname)
 	if !safeHeaderToken(opts.Hostname) {
 		return nil, fmt.Errorf("smtpd: hostname %q is not a domain", opts.Hostname)
 	}

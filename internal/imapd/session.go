@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
@@ -143,16 +142,7 @@ func (ss *session) Login(username, password string) error {
 
 // loginFailed records a failed login with the Guard and waits its delay.
 func (ss *session) loginFailed(password []byte) error {
-	delay, drop := ss.wc.guard.AuthFailed(password)
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ss.ctx.Done():
-			t.Stop()
-		}
-	}
-	if drop {
+	if drop, _ := ss.wc.guard.WaitAuthFailed(ss.ctx, password); drop {
 		ss.log.Info("session dropped after failed logins")
 		ss.wc.endAfterReply(byeAuthFailures)
 		return errTooManyLogins

@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"context"
 	"net/netip"
 	"sync"
 	"time"
@@ -79,6 +80,22 @@ func (g *Guard) AuthFailed(password []byte) (delay time.Duration, drop bool) {
 		g.drop(DropAuthFailures)
 	}
 	return delay, drop
+}
+
+// WaitAuthFailed is AuthFailed for a session about to reply: it waits
+// out the delay before returning, or returns ctx's error if ctx ends first.
+func (g *Guard) WaitAuthFailed(ctx context.Context, password []byte) (drop bool, err error) {
+	delay, drop := g.AuthFailed(password)
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return drop, ctx.Err()
+		}
+	}
+	return drop, nil
 }
 
 // AuthOK records a successful AUTH: it clears the IP's failed-AUTH

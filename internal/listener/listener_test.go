@@ -2,6 +2,8 @@ package listener
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -298,6 +300,12 @@ func TestDropsLeadToBanAndAllowWins(t *testing.T) {
 	}
 	if d, drop := g.AuthFailed([]byte("b")); d != 4*time.Second || !drop {
 		t.Errorf("second AuthFailed = %v, %v; want 4s, true", d, drop)
+	}
+	// A session waits out the delay, unless its context ends first.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if drop, err := g.WaitAuthFailed(ctx, []byte("c")); !drop || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitAuthFailed past its context = %v, %v; want true, deadline exceeded", drop, err)
 	}
 	runSteps(t, s, []step{{"127.0.0.2", "NO banned"}, {"127.0.0.3", "OK"}})
 	if bans := s.l.Penalties().Bans(); len(bans) != 1 || bans[0].Reason != DropAuthFailures {

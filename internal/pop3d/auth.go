@@ -187,12 +187,10 @@ func (ss *session) login(user string, password []byte) bool {
 // (until the server shuts down) and replies [AUTH], or ends the session
 // past the Guard's limit.
 func (ss *session) authFailed(password []byte) bool {
-	delay, drop := ss.guard.AuthFailed(password)
-	if delay > 0 {
-		if err := sleep(ss.ctx, delay); err != nil {
-			ss.reply("-ERR [SYS/TEMP] server shutting down")
-			return true
-		}
+	drop, err := ss.guard.WaitAuthFailed(ss.ctx, password)
+	if err != nil {
+		ss.reply("-ERR [SYS/TEMP] server shutting down")
+		return true
 	}
 	if drop {
 		ss.log.Info("session dropped after failed logins")
@@ -201,18 +199,6 @@ func (ss *session) authFailed(password []byte) bool {
 	}
 	ss.reply("-ERR [AUTH] invalid credentials")
 	return false
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // cmdSTLS starts TLS (RFC 2595 §4). Input pipelined behind STLS would be

@@ -3,7 +3,6 @@ package smtpd
 import (
 	"bytes"
 	"errors"
-	"time"
 	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
@@ -110,16 +109,7 @@ func (ss *session) login(authzid, username string, password []byte) error {
 // returns the reply: 535, or 421 and the end of the session past the
 // limit.
 func (ss *session) authFailed(password []byte) error {
-	delay, drop := ss.guard().AuthFailed(password)
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ss.ctx.Done():
-			t.Stop()
-		}
-	}
-	if drop {
+	if drop, _ := ss.guard().WaitAuthFailed(ss.ctx, password); drop {
 		ss.log.Info("session dropped after failed logins")
 		if ss.watch != nil {
 			ss.watch.closeAfter.Store(true)

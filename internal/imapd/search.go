@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/store"
 )
 
@@ -218,7 +219,7 @@ func (m *candidate) header() *mail.Header {
 	}
 	// Lines go-message would stop at (an mbox "From " line) are dropped,
 	// as for BODYSTRUCTURE.
-	b = append(cleanHeader(b), '\r', '\n')
+	b = append(slices.Clip(message.CleanHeader(b)), '\r', '\n')
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
 	if err != nil {
 		return nil

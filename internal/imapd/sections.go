@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 
+	"github.com/axmail/axmail/internal/message"
 	"github.com/emersion/go-imap/v2"
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
@@ -67,7 +69,7 @@ func readEntity(r io.ReaderAt, start, end int64, defaultType string) (entity, er
 			return e, err
 		}
 	}
-	block := append(cleanHeader(hdr.Bytes()), '\r', '\n')
+	block := append(slices.Clip(message.CleanHeader(hdr.Bytes())), '\r', '\n')
 	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
 	if err != nil {
 		return e, nil // unparsable header: the default type
@@ -367,40 +369,4 @@ func (s segment) len() int64 {
 		return int64(len(s.data))
 	}
 	return s.n
-}
-
-// cleanHeader drops the lines go-message would stop at (no colon, a field
-// name with invalid bytes, RFC 5322 §2.2) and their continuations. It
-// mirrors internal/message's, so that a message with, say, a leading mbox
-// "From " line gets the same Content-Type here as in its BODYSTRUCTURE.
-func cleanHeader(block []byte) []byte {
-	out := make([]byte, 0, len(block))
-	kept := false
-	for len(block) > 0 {
-		line := block
-		if i := bytes.IndexByte(block, '\n'); i >= 0 {
-			line = block[:i+1]
-		}
-		block = block[len(line):]
-		if line[0] != ' ' && line[0] != '\t' {
-			kept = validField(line)
-		}
-		if kept {
-			out = append(out, line...)
-		}
-	}
-	return out
-}
-
-func validField(line []byte) bool {
-	i := bytes.IndexByte(line, ':')
-	if i < 0 {
-		return false
-	}
-	for _, c := range bytes.Trim(line[:i], " \t") {
-		if c < 33 || c > 126 {
-			return false
-		}
-	}
-	return true
 }

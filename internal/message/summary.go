@@ -153,17 +153,20 @@ func readHeader(br *bufio.Reader) (textproto.Header, int64) {
 			break
 		}
 	}
-	block = cleanHeader(block)
+	block = CleanHeader(block)
 	// Size the buffer to the block: a multipart of many small message/rfc822
 	// parts would otherwise allocate 4 KiB per header.
 	h, _ := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(block), min(len(block), 4096)))
 	return h, n
 }
 
-// cleanHeader returns block without the lines go-message would reject: lines
-// without a colon, field names with invalid bytes (RFC 5322 §2.2), and
-// continuation lines of a dropped field.
-func cleanHeader(block []byte) []byte {
+// CleanHeader returns block without the lines go-message would reject:
+// lines without a colon, field names with invalid bytes (RFC 5322 §2.2),
+// and continuation lines of a dropped field. With nothing to drop it
+// returns block itself. imapd locates sections with it, so that a message
+// with, say, a leading mbox "From " line gets the same Content-Type there
+// as in its BODYSTRUCTURE.
+func CleanHeader(block []byte) []byte {
 	var out []byte // nil until a line is dropped
 	kept := false  // whether the previous field was kept
 	for rest, off := block, 0; len(rest) > 0; {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/axmail/axmail/scripts/bench/internal/freeport"
 )
 
 func main() {
@@ -20,7 +22,7 @@ func main() {
 func run(cmd string, args []string, out io.Writer) error {
 	switch cmd {
 	case "ports":
-		return ports(args, out)
+		return freeport.Command(args, out)
 	case "fill":
 		return fill(args, out)
 	case "fetch":

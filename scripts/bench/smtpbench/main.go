@@ -24,6 +24,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/axmail/axmail/scripts/bench/internal/freeport"
 )
 
 func main() {
@@ -34,7 +36,7 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "ports":
-		err = ports(os.Args[2:])
+		err = freeport.Command(os.Args[2:], os.Stdout)
 	case "latency":
 		err = latency(os.Args[2:])
 	case "idle":

@@ -1,4 +1,6 @@
-package main
+// Package freeport finds free TCP ports on 127.0.0.1 for the benchmark
+// scripts' servers.
+package freeport
 
 import (
 	"flag"
@@ -7,9 +9,10 @@ import (
 	"net"
 )
 
-// ports prints free loopback ports: all listeners are open at once, so
-// the ports differ, then closed for the servers to take.
-func ports(args []string, out io.Writer) error {
+// Command is the "ports --n N" subcommand of the benchmark programs: it
+// prints N free loopback ports, one a line. All listeners are open at
+// once, so the ports differ, then closed for the servers to take.
+func Command(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("ports", flag.ContinueOnError)
 	n := fs.Int("n", 1, "ports")
 	if err := fs.Parse(args); err != nil {

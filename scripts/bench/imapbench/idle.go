@@ -33,12 +33,7 @@ func idle(args []string, out io.Writer) error {
 	if (*pid == 0) == (*ppid == 0) {
 		return errors.New("give one of --pid and --ppid")
 	}
-	measure := func() (procmem.Use, error) {
-		if *pid != 0 {
-			return procmem.Process(*pid)
-		}
-		return procmem.Children(*ppid, *comm)
-	}
+	measure := func() (procmem.Use, error) { return procmem.Of(*pid, *ppid, *comm) }
 	// One session first, untimed and closed, so that the mailbox is
 	// opened once (axd's hot cache) before the first measure.
 	c, _, _, err := openSelected(*addr, *user, *pass, "INBOX", *timeout)

@@ -28,12 +28,7 @@ func idle(args []string) error {
 	if (*pid == 0) == (*ppid == 0) {
 		return errors.New("give one of --pid and --ppid")
 	}
-	measure := func() (procmem.Use, error) {
-		if *pid != 0 {
-			return procmem.Process(*pid)
-		}
-		return procmem.Children(*ppid, *comm)
-	}
+	measure := func() (procmem.Use, error) { return procmem.Of(*pid, *ppid, *comm) }
 	time.Sleep(*settle)
 	before, err := measure()
 	if err != nil {

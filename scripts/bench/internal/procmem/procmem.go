@@ -79,3 +79,13 @@ func Children(ppid int, comm string) (Use, error) {
 	}
 	return sum, nil
 }
+
+// Of is the memory of the server the idle benchmarks measure: process pid
+// when it is set (one process serves every connection), else the
+// processes named comm under ppid (a process per connection).
+func Of(pid, ppid int, comm string) (Use, error) {
+	if pid != 0 {
+		return Process(pid)
+	}
+	return Children(ppid, comm)
+}

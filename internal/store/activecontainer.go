@@ -21,6 +21,9 @@ type activeContainer struct {
 	zeroed  int64
 	filling *zeroFill
 	zeroErr error
+	// meanGroup is a moving mean of the bytes each group wrote: zeros
+	// are laid ahead only while it is small (zerofill.go).
+	meanGroup int64
 }
 
 // cutActive truncates the active container back to size.

@@ -266,7 +266,7 @@ func (w *committer) write(a *activeContainer, bufs [][]byte) error {
 	if err := pwritevAll(int(a.f.Fd()), bufs, a.size); err != nil {
 		return err
 	}
-	a.afterWrite(a.size+n, w.s.opts.ContainerSize)
+	a.afterWrite(a.size, a.size+n, w.s.opts.ContainerSize)
 	return nil
 }
 

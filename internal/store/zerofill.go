@@ -11,9 +11,17 @@ import "golang.org/x/sys/unix"
 // The zeros are cut when the container stops being active (closeActive),
 // and by recover after a crash; a scan takes an all-zero record header as
 // the end of the data.
+//
+// The zeros cost as many bytes written again as the records that later
+// replace them, while what they save is per fdatasync. With large groups
+// (many deliveries at once) the extra bytes cost more than they save:
+// measured here with 64 concurrent 8 KiB appends, 19-23k/s with zeros
+// and 24-27k/s without. So zeros are laid ahead only while the groups
+// are small on average (zeroMaxGroup); one appender alone still gains.
 const (
-	zeroChunk = 16 << 20 // bytes zeroed at a time
-	zeroAhead = 8 << 20  // start the next chunk when less is left
+	zeroChunk    = 16 << 20  // bytes zeroed at a time, at most
+	zeroAhead    = 8 << 20   // start the next chunk when less is left
+	zeroMaxGroup = 128 << 10 // lay zeros only while the mean group is smaller
 )
 
 // zeroFill is one background fill of [from, to) of a container.
@@ -53,15 +61,19 @@ func (a *activeContainer) beforeWrite(end int64) {
 	}
 }
 
-// afterWrite records a write ending at end and starts the next fill when
-// the zeros ahead run short.
-func (a *activeContainer) afterWrite(end, limit int64) {
+// afterWrite records a group written over [start, end) and starts the
+// next fill when the zeros ahead run short and groups are small.
+func (a *activeContainer) afterWrite(start, end, limit int64) {
+	a.meanGroup += (end - start - a.meanGroup) / 8
 	a.zeroed = max(a.zeroed, end)
-	if a.filling != nil || a.zeroErr != nil || a.zeroed >= limit || a.zeroed-end >= zeroAhead {
+	if a.filling != nil || a.zeroErr != nil || a.zeroed >= limit || a.zeroed-end >= zeroAhead || a.meanGroup >= zeroMaxGroup {
 		return
 	}
 	from := a.zeroed
-	z := &zeroFill{to: min(limit, from+zeroChunk), done: make(chan struct{})}
+	// The chunks grow with the file: the first groups of a new container
+	// would otherwise wait for a whole chunk of zeros to be written.
+	chunk := min(zeroChunk, max(1<<20, from))
+	z := &zeroFill{to: min(limit, from+chunk), done: make(chan struct{})}
 	a.filling = z
 	go func(fd int) {
 		defer close(z.done)

@@ -132,3 +132,35 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// Large groups get no zeros ahead: they would double the bytes written
+// for less than they save.
+func TestNoZeroFillForLargeGroups(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, Options{DataDir: dir, ContainerSize: 64 << 20})
+	for i := range 12 {
+		if _, err := s.Append(ctx, "a", "INBOX", testMessage(i, 512<<10), 0, nil, time.Time{}, Quota{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GetMailbox("a", "INBOX"); err != nil { // settles the index
+		t.Fatal(err)
+	}
+	var committed int64
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		cv, err := decodeContainer(tx.Bucket(bucketContainers).Get(u64key(s.activeID(t))))
+		committed = cv.Size
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := s.containerPath(s.activeID(t))
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() != committed {
+		t.Fatalf("active container is %d bytes, its records end at %d: zeros were laid ahead of large groups", st.Size(), committed)
+	}
+}

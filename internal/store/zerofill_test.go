@@ -65,14 +65,7 @@ func TestZeroFillAheadOfAppends(t *testing.T) {
 	}
 	s = openTest(t, Options{DataDir: dir, ContainerSize: size})
 	st, _ := os.Stat(path)
-	var committed int64
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		cv, err := decodeContainer(tx.Bucket(bucketContainers).Get(u64key(s.activeID(t))))
-		committed = cv.Size
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	committed := activeCommitted(t, s)
 	if st.Size() != committed {
 		t.Fatalf("closed container is %d bytes, its records end at %d", st.Size(), committed)
 	}
@@ -147,14 +140,7 @@ func TestNoZeroFillForLargeGroups(t *testing.T) {
 	if _, err := s.GetMailbox("a", "INBOX"); err != nil { // settles the index
 		t.Fatal(err)
 	}
-	var committed int64
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		cv, err := decodeContainer(tx.Bucket(bucketContainers).Get(u64key(s.activeID(t))))
-		committed = cv.Size
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	committed := activeCommitted(t, s)
 	path, _ := s.containerPath(s.activeID(t))
 	st, err := os.Stat(path)
 	if err != nil {
@@ -163,4 +149,18 @@ func TestNoZeroFillForLargeGroups(t *testing.T) {
 	if st.Size() != committed {
 		t.Fatalf("active container is %d bytes, its records end at %d: zeros were laid ahead of large groups", st.Size(), committed)
 	}
+}
+
+// activeCommitted is the length of the active container the index holds.
+func activeCommitted(t *testing.T, s *Store) int64 {
+	t.Helper()
+	var committed int64
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		cv, err := decodeContainer(tx.Bucket(bucketContainers).Get(u64key(s.activeID(t))))
+		committed = cv.Size
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return committed
 }

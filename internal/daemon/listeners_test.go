@@ -194,13 +194,15 @@ listeners:
 `})
 	// idle_timeout ends a connection that says nothing: go-smtp's read
 	// fails on the listener's deadline and it says goodbye.
+	// Timed from before the dial: the server's clock starts at its accept,
+	// which can come before Dial returns here.
+	idleStart := time.Now()
 	c, err := net.Dial("tcp", d.Addr(t, "idle"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	idleStart := time.Now()
 	rd := bufio.NewReader(c)
 	greeting, _ := rd.ReadString('\n')
 	bye, err := rd.ReadString('\n')

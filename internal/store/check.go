@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -68,12 +70,47 @@ func (r recLoc) size() int64 { return recordHeaderSize + int64(r.metaLen) + int6
 
 // storeScan is what a scan of every container found.
 type storeScan struct {
-	records    map[GUID]recLoc // message records; the first found wins
-	tombstones map[GUID]bool
-	ends       map[uint64]int64 // container id -> end of its last valid record
-	problems   []Problem
-	count      int64
-	bytes      int64
+	// byContainer holds each container's message records in offset
+	// order; ids lists the containers in id order.
+	byContainer map[uint64][]scannedRecord
+	ids         []uint64
+	tombstones  map[GUID]bool
+	ends        map[uint64]int64 // container id -> end of its last valid record
+	problems    []Problem
+	count       int64
+	bytes       int64
+	messages    int
+	// byGUID is built only when a verification needs records by GUID: a
+	// clean check matches blob entries by location.
+	byGUID map[GUID]recLoc
+}
+
+// records returns the message records by GUID; of two copies, the one in
+// the lower container id wins.
+func (sc *storeScan) records() map[GUID]recLoc {
+	if sc.byGUID == nil {
+		sc.byGUID = make(map[GUID]recLoc, sc.messages)
+		for _, id := range sc.ids {
+			for _, r := range sc.byContainer[id] {
+				if _, dup := sc.byGUID[r.guid]; !dup {
+					sc.byGUID[r.guid] = r.loc
+				}
+			}
+		}
+	}
+	return sc.byGUID
+}
+
+// holds reports whether the scan found message g intact where blob entry
+// b says it is.
+func (sc *storeScan) holds(g GUID, b blobRef) bool {
+	recs := sc.byContainer[b.Container]
+	i, found := slices.BinarySearchFunc(recs, b.Offset, func(r scannedRecord, off int64) int { return cmp.Compare(r.loc.offset, off) })
+	if !found {
+		return false
+	}
+	r := recs[i]
+	return r.guid == g && r.loc.metaLen == b.MetaLen && r.loc.bodyLen == b.BodyLen
 }
 
 // scanAll reads every container, up to its committed length for those the
@@ -82,7 +119,7 @@ type storeScan struct {
 // the result does not depend on timing.
 // records is how many message records to expect, to size the maps.
 func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, records int, progress func(done, total int64)) (*storeScan, error) {
-	sc := &storeScan{records: make(map[GUID]recLoc, records), tombstones: make(map[GUID]bool), ends: make(map[uint64]int64)}
+	sc := &storeScan{byContainer: make(map[uint64][]scannedRecord, len(files)), tombstones: make(map[GUID]bool), ends: make(map[uint64]int64)}
 	ids := make([]uint64, 0, len(files))
 	var total int64
 	for id, p := range files {
@@ -106,7 +143,7 @@ func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int
 				if !known {
 					limit = -1
 				}
-				results[i] = scanOne(id, files[id], limit, known, &buf)
+				results[i] = scanOne(id, files[id], limit, known, records/max(1, len(ids)), &buf)
 				mu.Lock()
 				done += results[i].size
 				if progress != nil {
@@ -153,8 +190,9 @@ type scannedRecord struct {
 	loc  recLoc
 }
 
-func scanOne(id uint64, path string, limit int64, known bool, buf *[]byte) *containerScan {
-	cs := &containerScan{id: id}
+// expect is how many message records the container likely holds.
+func scanOne(id uint64, path string, limit int64, known bool, expect int, buf *[]byte) *containerScan {
+	cs := &containerScan{id: id, records: make([]scannedRecord, 0, expect+expect/4+16)}
 	if st, err := os.Stat(path); err == nil {
 		cs.size = st.Size()
 	}
@@ -187,11 +225,9 @@ func (sc *storeScan) merge(cs *containerScan) {
 	sc.count += cs.count
 	sc.bytes += cs.bytes
 	sc.problems = append(sc.problems, cs.problems...)
-	for _, r := range cs.records {
-		if _, dup := sc.records[r.guid]; !dup {
-			sc.records[r.guid] = r.loc
-		}
-	}
+	sc.ids = append(sc.ids, cs.id)
+	sc.byContainer[cs.id] = cs.records
+	sc.messages += len(cs.records)
 	for _, g := range cs.tombstones {
 		sc.tombstones[g] = true
 	}
@@ -270,7 +306,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	if specErr != nil || !spec.joinScan(sc, files, limits) {
 		err = s.db.View(func(tx *bolt.Tx) error {
 			var err error
-			fix, err = verifyIndex(tx, sc, len(sc.records), files, limits, exists)
+			fix, err = verifyIndex(tx, sc, sc.messages, files, limits, exists)
 			return err
 		})
 		if err != nil {

@@ -43,11 +43,12 @@ func (s *Store) readOrphan(path string, g GUID, loc recLoc) (*orphanRecord, erro
 // empty container files the index never knew.
 func (s *Store) repair(ctx context.Context, sc *storeScan, fix *indexFix, files map[uint64]string) error {
 	var orphans []*orphanRecord
+	records := sc.records()
 	for _, g := range fix.orphans {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		loc := sc.records[g]
+		loc := records[g]
 		o, err := s.readOrphan(files[loc.container], g, loc)
 		if err != nil {
 			s.log.Warn("orphan unreadable; left as garbage", "guid", g.String(), "err", err)

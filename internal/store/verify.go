@@ -79,6 +79,10 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 	}
 
 	// Blobs against records.
+	var found map[GUID]recLoc
+	if sc != nil {
+		found = sc.records()
+	}
 	blobs := make(map[GUID]blobRef, hint)
 	bad := make(map[GUID]bool)
 	err := tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
@@ -100,10 +104,10 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && indexed[b.Container]) {
 			return nil // written after the scan began (online check)
 		}
-		if sc == nil {
+		if sc == nil || sc.holds(g, b) {
 			return nil
 		}
-		loc, ok := sc.records[g]
+		loc, ok := found[g]
 		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
 			add("misplaced", files[loc.container], loc.offset, "message %s is here, index says container %016x offset %d", g, b.Container, b.Offset)
 			f.relocate[g] = loc
@@ -296,7 +300,7 @@ func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[u
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && f.indexed[b.Container]) {
 			continue
 		}
-		if loc, ok := sc.records[g]; !ok || loc != (recLoc{b.Container, b.Offset, b.MetaLen, b.BodyLen}) {
+		if !sc.holds(g, b) {
 			return false
 		}
 	}
@@ -304,25 +308,37 @@ func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[u
 	return true
 }
 
-// addOrphans reports the intact records that nothing points at.
+// addOrphans reports the intact records that nothing points at, once per
+// GUID however many copies the containers hold.
 func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map[uint64]int64) {
-	for g, loc := range sc.records {
-		b, known := f.blobs[g]
-		if known && b.Container == loc.container && b.Offset == loc.offset {
-			continue
-		}
-		if _, known := limits[loc.container]; !known && f.indexed[loc.container] {
+	var reported map[GUID]bool
+	for _, id := range sc.ids {
+		if _, known := limits[id]; !known && f.indexed[id] {
 			continue // a container begun after the check started: uncommitted bytes
 		}
-		if sc.tombstones[g] {
-			continue
+		for _, r := range sc.byContainer[id] {
+			g, loc := r.guid, r.loc
+			b, known := f.blobs[g]
+			if known && b.Container == loc.container && b.Offset == loc.offset {
+				continue
+			}
+			if sc.tombstones[g] {
+				continue
+			}
+			if known && !f.bad[g] {
+				continue // a second copy of a stored message: garbage, not an orphan
+			}
+			if reported[g] {
+				continue
+			}
+			if reported == nil {
+				reported = make(map[GUID]bool)
+			}
+			reported[g] = true
+			f.problems = append(f.problems, Problem{Kind: "orphan", Path: files[loc.container], Offset: loc.offset,
+				Message: fmt.Sprintf("message %s is referenced by nothing", g)})
+			f.orphans = append(f.orphans, g)
 		}
-		if known && !f.bad[g] {
-			continue // a second copy of a stored message: garbage, not an orphan
-		}
-		f.problems = append(f.problems, Problem{Kind: "orphan", Path: files[loc.container], Offset: loc.offset,
-			Message: fmt.Sprintf("message %s is referenced by nothing", g)})
-		f.orphans = append(f.orphans, g)
 	}
 }
 

@@ -20,9 +20,11 @@ import (
 // container holds) at a time:
 //
 //  1. the output's id is allocated and the group's intent "copying"
-//     (sources, output) committed, in one transaction;
+//     (sources, output) committed: for every group of the run in one
+//     transaction, before any copy;
 //  2. live records are copied, checksums verified, to the new output;
-//  3. fdatasync of the output; one transaction points the blobs at it,
+//  3. fdatasync of the output and its directory; one transaction points
+//     the blobs at it,
 //     drops the sources' dead blobs and container entries, adds the
 //     output's entry, and sets the intent to "switched";
 //  4. the source files are deleted, then the intent cleared.
@@ -137,6 +139,10 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 	if len(groups) > 0 {
 		readAhead(groups[0])
 	}
+	outputs, err := s.allocOutputs(groups)
+	if err != nil {
+		return res, err
+	}
 	// finishing delivers the result of the group whose steps 3 and 4 run
 	// in the background; nil when none does.
 	var finishing chan groupOutcome
@@ -167,7 +173,7 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 		}
 		return nil
 	}
-	copies := s.copyGroups(ctx, groups)
+	copies := s.copyGroups(ctx, groups, outputs)
 	defer copies.stop()
 	remover := s.startRemover()
 	defer func() {
@@ -301,22 +307,43 @@ type compactOutput struct {
 	buf  []byte
 }
 
-// newCompactOutput allocates the output of a group of sources and commits
-// the group's intent "copying" in the same transaction, then creates the
-// file.
-func (s *Store) newCompactOutput(sources []uint64) (*compactOutput, error) {
-	var id uint64
-	if err := s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		if id, err = s.allocContainerID(tx); err != nil {
-			return err
-		}
-		return putIntent(tx, &compactionIntent{Phase: phaseCopying, Sources: sources, Output: id})
-	}); err != nil {
-		return nil, fmt.Errorf("store: compaction output: %w", err)
+// allocOutputs allocates the output of every group and commits their
+// intents "copying", in one transaction: a transaction costs two fsyncs,
+// and a run has a group per output container.
+func (s *Store) allocOutputs(groups [][]candidate) ([]uint64, error) {
+	outputs := make([]uint64, len(groups))
+	if len(groups) == 0 {
+		return outputs, nil
 	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for i, g := range groups {
+			id, err := s.allocContainerID(tx)
+			if err != nil {
+				return err
+			}
+			outputs[i] = id
+			sources := make([]uint64, len(g))
+			for j, c := range g {
+				sources[j] = c.id
+			}
+			if err := putIntent(tx, &compactionIntent{Phase: phaseCopying, Sources: sources, Output: id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: compaction outputs: %w", err)
+	}
+	return outputs, nil
+}
+
+// newCompactOutput creates the file of output id. Nothing is synced yet:
+// until its group is switched to, the intent says to remove it, and
+// finishGroup syncs it and its directory before the switch.
+func (s *Store) newCompactOutput(id uint64) (*compactOutput, error) {
 	path := s.newContainerPath(id)
-	f, err := createContainerFile(path, id, s.opts.Now())
+	f, err := newContainerFile(path, id, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -389,14 +416,12 @@ type copiedGroup struct {
 }
 
 // copyGroup does steps 1 and 2 for a group of sources.
-func (s *Store) copyGroup(group []candidate, buf *[]byte) (*copiedGroup, error) {
-	ids := make([]uint64, len(group))
+func (s *Store) copyGroup(group []candidate, output uint64, buf *[]byte) (*copiedGroup, error) {
 	inGroup := make(map[uint64]bool, len(group))
-	for i, c := range group {
-		ids[i] = c.id
+	for _, c := range group {
 		inGroup[c.id] = true
 	}
-	out, err := s.newCompactOutput(ids)
+	out, err := s.newCompactOutput(output)
 	if err != nil {
 		return nil, err
 	}
@@ -429,6 +454,9 @@ func (s *Store) finishGroup(p *copiedGroup, r *sourceRemover) (groupOutcome, err
 	defer out.f.Close()
 	if out.size > containerHeaderSize {
 		if err := unix.Fdatasync(int(out.f.Fd())); err != nil {
+			return res, fmt.Errorf("store: compact: %w", err)
+		}
+		if err := syncDir(filepath.Dir(out.path)); err != nil {
 			return res, fmt.Errorf("store: compact: %w", err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // fillHalfDeleted appends n messages to one mailbox and expunges every
@@ -154,5 +156,39 @@ func flipByte(t *testing.T, path string, off int64) {
 	b[0] ^= 0xff
 	if _, err := f.WriteAt(b, off); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A run cancelled after its first group leaves no intent and no output
+// behind: every group's intent is committed before the copies start, and
+// the groups never finished are undone.
+func TestCompactCancelledLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, Options{DataDir: dir, ContainerSize: 128 << 10})
+	kept := fillHalfDeleted(t, s, 400, 4000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res, err := s.Compact(ctx, CompactOptions{Progress: func(done, total int64) { cancel() }})
+	if err != nil {
+		t.Fatalf("Compact: %v", err)
+	}
+	if res.Compacted == 0 || res.Compacted == res.Candidates {
+		t.Fatalf("Compact = %+v, want it cut short after its first group", res)
+	}
+	var intents int
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		intents = tx.Bucket(bucketCompactions).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if intents != 0 {
+		t.Fatalf("%d compaction intents left after a cancelled run", intents)
+	}
+	mustCheckClean(t, s) // an output left behind is an unknown container
+	for g, body := range kept {
+		if got := readAll(t, s, g); !bytes.Equal(got, body) {
+			t.Fatalf("message %s changed", g)
+		}
 	}
 }

@@ -29,8 +29,8 @@ type copyResult struct {
 	err error
 }
 
-// copyGroups starts copying groups in order.
-func (s *Store) copyGroups(ctx context.Context, groups [][]candidate) *copyRun {
+// copyGroups starts copying groups in order, group i to outputs[i].
+func (s *Store) copyGroups(ctx context.Context, groups [][]candidate, outputs []uint64) *copyRun {
 	copiers := max(1, min(compactCopiers, runtime.NumCPU()))
 	r := &copyRun{s: s, results: make([]chan copyResult, len(groups)),
 		tokens: make(chan struct{}, copiers+1), quit: make(chan struct{})}
@@ -46,7 +46,7 @@ func (s *Store) copyGroups(ctx context.Context, groups [][]candidate) *copyRun {
 				if i+1 < len(groups) {
 					readAhead(groups[i+1])
 				}
-				p, err := s.copyGroup(groups[i], &buf)
+				p, err := s.copyGroup(groups[i], outputs[i], &buf)
 				r.results[i] <- copyResult{p, err}
 			}
 		})
@@ -86,24 +86,23 @@ func (r *copyRun) result(ctx context.Context, i int) (p *copiedGroup, err error,
 	}
 }
 
-// stop ends the copies and undoes those nobody took: their outputs are
-// removed as their intents say.
+// stop ends the copies and undoes the groups nobody took: their outputs
+// are removed and their intents cleared.
 func (r *copyRun) stop() {
 	r.once.Do(func() {
 		close(r.quit)
 		r.wg.Wait()
-		left := false
 		for _, ch := range r.results[r.taken:] {
 			select {
 			case res := <-ch:
 				if res.p != nil {
 					res.p.out.f.Close()
-					left = true
 				}
 			default:
 			}
 		}
-		if left {
+		// Every group has had an intent since the run began.
+		if r.taken < len(r.results) {
 			if err := r.s.finishCompaction(); err != nil {
 				r.s.log.Error("compaction: undoing unfinished copies", "err", err)
 			}

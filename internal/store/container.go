@@ -135,8 +135,25 @@ func syncDir(dir string) error {
 // createContainerFile creates a new container with its header, fsynced,
 // and its directory entry fsynced.
 func createContainerFile(path string, id uint64, now time.Time) (*os.File, error) {
+	f, err := newContainerFile(path, id, now)
+	if err != nil {
+		return nil, err
+	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store: create container: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("store: create container: %w", err)
+	}
+	return f, nil
+}
+
+// newContainerFile creates a container file with its header, unsynced.
+func newContainerFile(path string, id uint64, now time.Time) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
@@ -144,14 +161,6 @@ func createContainerFile(path string, id uint64, now time.Time) (*os.File, error
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}
 	if _, err := f.Write(encodeContainerHeader(id, now)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("store: create container: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("store: create container: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}

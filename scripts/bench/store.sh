@@ -9,6 +9,8 @@
 #      cp+sync of the same container files, and vs doveadm purge of a
 #      Dovecot mdbox holding the same messages with the same half expunged;
 #   3. axcompact check vs cat of the same container files;
+#   (for information beside 2 and 3: cp+sync plus freeing the copy, as
+#   compaction frees its sources; cat of the containers and the index)
 #   4. RSS growth per message with 1,000,000 messages in the hot cache.
 #
 # It exits non-zero only when a benchmark cannot run, never for a missed
@@ -189,7 +191,14 @@ for i in 1 2; do
 	sync
 	t1=$(now)
 	R[cp.$i.seconds]=$(calc "$t1 - $t0")
+	# Freeing the copy again, timed: compaction must free its sources,
+	# which cp+sync never does (on a file system mounted with discard
+	# this is no small part of the work).
+	t0=$(now)
 	rm -rf "$T/cp"
+	sync
+	t1=$(now)
+	R[rm.$i.seconds]=$(calc "$t1 - $t0")
 
 	log "2d.$i axcompact run"
 	prepare "${containers[@]}"
@@ -214,9 +223,12 @@ R[compact.live_records]=$(json_int live_records "$T/compact1.json")
 R[compact.compacted]=$(json_int compacted "$T/compact1.json")
 R[cp.seconds]=$(calc "(${R[cp.1.seconds]} + ${R[cp.2.seconds]}) / 2")
 R[cp.mbps]=$(calc "$container_bytes / ${R[cp.seconds]} / 1e6")
+R[rm.seconds]=$(calc "(${R[rm.1.seconds]} + ${R[rm.2.seconds]}) / 2")
+R[cprm.mbps]=$(calc "$container_bytes / (${R[cp.seconds]} + ${R[rm.seconds]}) / 1e6")
 R[compact.seconds]=$(calc "(${R[compact.1.seconds]} + ${R[compact.2.seconds]}) / 2")
 R[compact.mbps]=$(calc "(${R[compact.1.live_bytes]} + ${R[compact.2.live_bytes]}) / 2 / ${R[compact.seconds]} / 1e6")
 R[compact.cp_ratio]=$(calc "${R[compact.mbps]} / ${R[cp.mbps]}")
+R[compact.cprm_ratio]=$(calc "${R[compact.mbps]} / ${R[cprm.mbps]}")
 if [[ $SKIP_DOVECOT != 1 ]]; then
 	R[dovecot.purge_seconds]=$(calc "(${R[dovecot.1.purge_seconds]} + ${R[dovecot.2.purge_seconds]}) / 2")
 	R[dovecot.after_bytes]=$(find "$DV/mail1/storage" -name 'm.*' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
@@ -257,8 +269,17 @@ for i in 1 2; do
 	R[cat.$((i + 1)).seconds]=$(cat_run "$T/ax$((i % 2 + 1))")
 done
 R[cat.seconds]=$(calc "(${R[cat.1.seconds]} + ${R[cat.2.seconds]} + ${R[cat.3.seconds]}) / 3")
+# check reads the index as well: cat of the containers and index.db.
+mapfile -t containers < <(containers_of "$T/ax1")
+prepare "${containers[@]}" "$T/ax1/index.db"
+t0=$(now)
+cat "${containers[@]}" "$T/ax1/index.db" >/dev/null
+t1=$(now)
+R[catidx.seconds]=$(calc "$t1 - $t0")
+R[check.index_bytes]=$(bytes_of "$T/ax1/index.db")
 R[check.seconds]=$(calc "(${R[check.1.seconds]} + ${R[check.2.seconds]}) / 2")
 R[check.ratio]=$(calc "${R[cat.seconds]} / ${R[check.seconds]}")
+R[check.catidx_ratio]=$(calc "${R[catidx.seconds]} / ${R[check.seconds]}")
 rm -rf "$T/ax1" "$T/ax2"
 
 # --- 4. index memory --------------------------------------------------------------
@@ -301,12 +322,16 @@ for c in 1 16 64; do
 done
 row "axcompact run vs cp+sync" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+sync $(fmt "${R[cp.mbps]}" 1) MB/s" \
 	"$(fmt "${R[compact.cp_ratio]}")x" ">= 0.7x" "$(verdict "${R[compact.cp_ratio]}" ">=" 0.7)"
+row "  ... vs cp+sync+rm" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+sync+rm $(fmt "${R[cprm.mbps]}" 1) MB/s" \
+	"$(fmt "${R[compact.cprm_ratio]}")x" "-" "(info)"
 if [[ $SKIP_DOVECOT != 1 ]]; then
 	row "axcompact run vs doveadm purge" "$(fmt "${R[compact.seconds]}") s" "purge $(fmt "${R[dovecot.purge_seconds]}") s" \
 		"$(fmt "${R[compact.dovecot_ratio]}")x" ">= 1.5x" "$(verdict "${R[compact.dovecot_ratio]}" ">=" 1.5)"
 fi
 row "axcompact check vs cat" "$(fmt "${R[check.seconds]}") s" "cat $(fmt "${R[cat.seconds]}") s" \
 	"$(fmt "${R[check.ratio]}")x" ">= 0.8x" "$(verdict "${R[check.ratio]}" ">=" 0.8)"
+row "  ... vs cat with index.db" "$(fmt "${R[check.seconds]}") s" "cat $(fmt "${R[catidx.seconds]}") s" \
+	"$(fmt "${R[check.catidx_ratio]}")x" "-" "(info)"
 row "index RSS/msg, RssAnon" "$(fmt "${R[mem.rssanon_per_msg]}" 1) B" "-" "-" "<= 100 B" "$(verdict "${R[mem.rssanon_per_msg]}" "<=" 100)"
 row "index RSS/msg, VmRSS" "$(fmt "${R[mem.vmrss_per_msg]}" 1) B" "-" "-" "<= 100 B" "$(verdict "${R[mem.vmrss_per_msg]}" "<=" 100)"
 echo
@@ -325,10 +350,12 @@ echo "  fsync loops (8 KiB write + fdatasync), in order:$fsyncs /s; slowest fdat
 echo "  compaction store: $COMPACT_MESSAGES x 8 KiB in ${R[compact.containers]} containers, ${R[compact.container_bytes]} bytes; filled at $(fmt "${R[storefill.rate]}" 0) msg/s; ${R[storefill.removed]} removed"
 echo "  axcompact run: ${R[compact.compacted]} containers, ${R[compact.live_records]} live records, ${R[compact.live_bytes]} live bytes in $(fmt "${R[compact.1.seconds]}") s and $(fmt "${R[compact.2.seconds]}") s"
 echo "  cp+sync: $(fmt "${R[cp.1.seconds]}") s and $(fmt "${R[cp.2.seconds]}") s for ${R[compact.container_bytes]} bytes"
+echo "  rm+sync of that copy: $(fmt "${R[rm.1.seconds]}") s and $(fmt "${R[rm.2.seconds]}") s"
 if [[ $SKIP_DOVECOT != 1 ]]; then
 	echo "  doveadm purge: $(fmt "${R[dovecot.1.purge_seconds]}") s and $(fmt "${R[dovecot.2.purge_seconds]}") s; mdbox ${R[dovecot.mdbox_files]} m.* files, ${R[dovecot.mdbox_bytes]} bytes -> ${R[dovecot.after_bytes]} after purge; ${R[dovecot.expunged]} expunged; imported at $(fmt "${R[dovecot.import_rate]}" 0) msg/s"
 fi
 echo "  check: ${R[check.containers]} containers, ${R[check.bytes]} bytes, $(fmt "${R[check.1.seconds]}") s and $(fmt "${R[check.2.seconds]}") s, ${R[check.problems]} problems; cat $(fmt "${R[cat.1.seconds]}") s, $(fmt "${R[cat.2.seconds]}") s, $(fmt "${R[cat.3.seconds]}") s"
+echo "  cat of the containers and index.db (${R[check.index_bytes]} bytes): $(fmt "${R[catidx.seconds]}") s"
 echo "  index: ${R[mem.cached]} messages cached in ${R[mem.mailboxes]} mailboxes (index.db ${R[mem.index_bytes]} bytes); filled at $(fmt "${R[fill.rate]}" 0) msg/s in $(fmt "${R[fill.seconds]}" 0) s at concurrency $INDEX_CONCURRENCY; open $(fmt "${R[mem.open_seconds]}") s, load $(fmt "${R[mem.load_seconds]}") s"
 echo "  index per message: VmRSS $(fmt "${R[mem.vmrss_per_msg]}" 1) B, RssAnon $(fmt "${R[mem.rssanon_per_msg]}" 1) B, RssFile $(fmt "${R[mem.rssfile_per_msg]}" 1) B, Go HeapInuse $(fmt "${R[mem.heapinuse_per_msg]}" 1) B"
 echo "  total time: ${elapsed} s"

@@ -28,7 +28,7 @@
 //     a commit record (KindCommit) that closes its group and names the UID
 //     each placement received. The active container is the log: the index
 //     transaction that references the group commits later, for many groups
-//     at once (pending.go: idle 2 ms, at most 20 ms or 256 groups), so an
+//     at once (pending.go: idle 2 ms, at most 100 ms or 256 groups), so an
 //     append costs one fdatasync, not three. Concurrent appends share one
 //     write and one fsync (groupcommit.go).
 //   - The index records, per container, the committed length. At open, the

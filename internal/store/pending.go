@@ -11,9 +11,12 @@ import (
 // old or indexMaxGroups have gathered, or a reader or writer needs the
 // index to show it (settle). The bounds keep a replay after a crash short
 // and other index writers, which wait for the transaction, waiting little.
+// Each commit costs two fdatasyncs of the index in the committer's path:
+// at 64 concurrent appends, 100 ms rather than 20 ms ran 6-10% faster
+// (appendbench, interleaved: means of 31.2k against 28.4k msg/s).
 const (
 	indexIdle      = 2 * time.Millisecond
-	indexMaxAge    = 20 * time.Millisecond
+	indexMaxAge    = 100 * time.Millisecond
 	indexMaxGroups = 256
 )
 

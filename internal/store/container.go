@@ -132,6 +132,29 @@ func syncDir(dir string) error {
 	return err
 }
 
+// makeDirs creates dir and its missing parents, syncing every directory
+// that gained an entry: fsync of a file makes its own directory entry
+// durable only once that directory's entry in its parent is, and on a
+// file system without a journal nothing else writes it out in order.
+func makeDirs(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := makeDirs(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil
+		}
+		return err
+	}
+	return syncDir(parent)
+}
+
 // createContainerFile creates a new container with its header, fsynced,
 // and its directory entry fsynced.
 func createContainerFile(path string, id uint64, now time.Time) (*os.File, error) {
@@ -152,8 +175,9 @@ func createContainerFile(path string, id uint64, now time.Time) (*os.File, error
 }
 
 // newContainerFile creates a container file with its header, unsynced.
+// Directories it creates on the way are durable (makeDirs).
 func newContainerFile(path string, id uint64, now time.Time) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := makeDirs(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)

@@ -24,7 +24,7 @@ type DirLock struct{ f *os.File }
 // file records the holder's pid and name, for the error message of the
 // next one to try.
 func Lock(dataDir, holder string) (*DirLock, error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := makeDirs(dataDir); err != nil {
 		return nil, fmt.Errorf("store: lock: %w", err)
 	}
 	path := filepath.Join(dataDir, LockFile)

@@ -146,7 +146,7 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+	if err := makeDirs(o.DataDir); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	s := &Store{
@@ -175,6 +175,13 @@ func Open(opts Options) (*Store, error) {
 	s.db, err = openIndex(indexPath)
 	if err != nil {
 		return nil, err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// A new index: its directory entry must be as durable as its pages.
+		if err := syncDir(o.DataDir); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
 	}
 	if err := s.recover(); err != nil {
 		s.db.Close()

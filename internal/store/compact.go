@@ -315,7 +315,7 @@ func (s *Store) allocOutputs(groups [][]candidate) ([]uint64, error) {
 	if len(groups) == 0 {
 		return outputs, nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.indexWrite(false, func(tx *bolt.Tx) error {
 		for i, g := range groups {
 			id, err := s.allocContainerID(tx)
 			if err != nil {
@@ -575,7 +575,7 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 // switchGroup points the index at the copies in one transaction, which
 // also clears the intents of earlier groups whose sources are gone.
 func (s *Store) switchGroup(copies []sourceCopy, out *compactOutput, cleared []uint64) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.indexWrite(false, func(tx *bolt.Tx) error {
 		st := s.newTx(tx)
 		ov := &containerValue{Size: out.size, Sealed: true}
 		var done []uint64
@@ -662,7 +662,7 @@ func (s *Store) clearIntents(outs []uint64) error {
 	if len(outs) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.indexWrite(false, func(tx *bolt.Tx) error {
 		for _, out := range outs {
 			if err := tx.Bucket(bucketCompactions).Delete(u64key(out)); err != nil {
 				return err

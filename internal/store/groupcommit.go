@@ -245,7 +245,7 @@ func (w *committer) commit(batch []*appendReq) {
 	for i, r := range batch {
 		r.done <- appendResult{placed: results[i]}
 	}
-	if time.Since(p.since) >= indexMaxAge || len(p.groups) >= indexMaxGroups {
+	if time.Since(p.since) >= indexMaxAge || len(p.groups) >= indexMaxGroups || s.writers.Load() > 0 {
 		_ = w.commitPending()
 	}
 }

@@ -16,9 +16,8 @@ func (s *Store) update(ctx context.Context, fn func(t *txState) error) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	s.settle()
 	var st *txState
-	err := s.db.Batch(func(tx *bolt.Tx) error {
+	err := s.indexWrite(true, func(tx *bolt.Tx) error {
 		st = s.newTx(tx)
 		if err := fn(st); err != nil {
 			return err

@@ -57,7 +57,7 @@ func (s *Store) repair(ctx context.Context, sc *storeScan, fix *indexFix, files 
 		orphans = append(orphans, o)
 	}
 	var remove []string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.indexWrite(false, func(tx *bolt.Tx) error {
 		remove = nil
 		msgs, blobs, cs := tx.Bucket(bucketMessages), tx.Bucket(bucketBlobs), tx.Bucket(bucketContainers)
 		for _, k := range fix.danglingMessages {

@@ -188,3 +188,31 @@ func TestReplayStopsAtATornGroup(t *testing.T) {
 	}
 	mustCheckClean(t, s)
 }
+
+// While another index writer waits, the committer commits its index
+// transaction after every group instead of holding the write lock for up
+// to indexMaxAge.
+func TestCommitterYieldsToWaitingWriters(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	appendN := func(n int) int64 {
+		before := s.indexCommits.Load()
+		for i := range n {
+			if _, err := s.Append(ctx, "a", "INBOX", testMessage(i, 500), 0, nil, time.Time{}, Quota{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return s.indexCommits.Load() - before
+	}
+	appendN(1) // creates INBOX
+	s.writers.Add(1)
+	waiting := appendN(20)
+	s.writers.Add(-1)
+	alone := appendN(20)
+	if waiting < 19 {
+		t.Errorf("%d index commits for 20 appends while a writer waited, want one per group", waiting)
+	}
+	if alone >= waiting {
+		t.Errorf("%d index commits for 20 appends with no writer waiting, %d with one: the transaction should be held", alone, waiting)
+	}
+}

@@ -117,7 +117,11 @@ type Store struct {
 	settleReq chan chan error
 	// pending is set while acknowledged appends wait for their index
 	// transaction (settle).
-	pending   atomic.Bool
+	pending atomic.Bool
+	// writers counts index writers other than the committer waiting for
+	// the write lock (indexWrite): while there are any, the committer
+	// commits its transaction after each group instead of holding it.
+	writers   atomic.Int32
 	stop      chan struct{}
 	committed chan struct{} // closed when the committer exits
 	closeOnce sync.Once
@@ -129,8 +133,9 @@ type Store struct {
 	// delivering counts Deliver calls under way, for the committer's
 	// decision to wait for them (collect).
 	delivering atomic.Int64
-	// batches and batched count group commits and the deliveries in them.
-	batches, batched atomic.Int64
+	// batches and batched count group commits and the deliveries in them;
+	// indexCommits the committer's index transactions.
+	batches, batched, indexCommits atomic.Int64
 
 	cache  *hotCache
 	notify *notifier

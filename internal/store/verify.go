@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,9 +24,30 @@ type indexFix struct {
 	unknown          []uint64        // container files the index does not know
 
 	// What joinScan needs of a verification made without the scan.
-	blobs   map[GUID]blobRef
-	bad     map[GUID]bool
+	blobs   blobTable
 	indexed map[uint64]bool
+}
+
+// blobEntry is a blob entry as a check sees it.
+type blobEntry struct {
+	guid GUID
+	ref  blobRef
+	refs uint32 // message entries that name it
+	bad  bool   // undecodable, or no intact record where it says
+}
+
+// blobTable holds the blob entries in GUID order, the index's own: a
+// sorted slice costs a third of the memory of maps by GUID, which a
+// check of millions of messages would otherwise fill.
+type blobTable []blobEntry
+
+// find returns the entry of g, or nil.
+func (t blobTable) find(g GUID) *blobEntry {
+	i, ok := slices.BinarySearchFunc(t, g, func(e blobEntry, g GUID) int { return bytes.Compare(e.guid[:], g[:]) })
+	if !ok {
+		return nil
+	}
+	return &t[i]
 }
 
 type mailboxCount struct {
@@ -78,13 +101,13 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 		}
 	}
 
-	// Blobs against records.
+	// Blobs against records. The bucket is in key order, so the table is
+	// sorted as it is filled.
 	var found map[GUID]recLoc
 	if sc != nil {
 		found = sc.records()
 	}
-	blobs := make(map[GUID]blobRef, hint)
-	bad := make(map[GUID]bool)
+	blobs := make(blobTable, 0, hint)
 	err := tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
 		var g GUID
 		if len(k) != len(g) {
@@ -95,12 +118,12 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 		b, err := decodeBlobRef(v)
 		if err != nil {
 			add("index", "", 0, "blob %s: %v", g, err)
-			bad[g] = true
+			blobs = append(blobs, blobEntry{guid: g, bad: true})
 			f.badBlobs = append(f.badBlobs, g)
 			return nil
 		}
-		ref := b
-		blobs[g] = ref
+		blobs = append(blobs, blobEntry{guid: g, ref: b})
+		e := &blobs[len(blobs)-1]
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && indexed[b.Container]) {
 			return nil // written after the scan began (online check)
 		}
@@ -111,13 +134,12 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
 			add("misplaced", files[loc.container], loc.offset, "message %s is here, index says container %016x offset %d", g, b.Container, b.Offset)
 			f.relocate[g] = loc
-			ref.Container, ref.Offset = loc.container, loc.offset
-			blobs[g] = ref
+			e.ref.Container, e.ref.Offset = loc.container, loc.offset
 			return nil
 		}
 		if !ok || loc.container != b.Container || loc.offset != b.Offset || loc.metaLen != b.MetaLen || loc.bodyLen != b.BodyLen {
 			add("dangling", files[b.Container], b.Offset, "message %s (%d references) has no intact record there", g, b.Refs)
-			bad[g] = true
+			e.bad = true
 			f.badBlobs = append(f.badBlobs, g)
 		}
 		return nil
@@ -164,7 +186,6 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 
 	// Messages: references, UIDs, counters.
 	counts := make(map[MailboxID]*mailboxCount)
-	refs := make(map[GUID]uint32, hint)
 	err = tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 		id, uid, ok := splitMessageKey(k)
 		mv, err := decodeMessageRef(v)
@@ -179,15 +200,17 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 			f.danglingMessages = append(f.danglingMessages, k)
 			return nil
 		}
-		if b, ok := blobs[mv.GUID]; !ok || bad[mv.GUID] {
+		e := blobs.find(mv.GUID)
+		if e == nil || e.bad {
 			add("dangling", "", 0, "%s %q uid %d: message %s is missing", mb.Account, mb.Name, uid, mv.GUID)
 			f.danglingMessages = append(f.danglingMessages, k)
 			return nil
-		} else if int64(b.BodyLen) != mv.Size {
-			add("index", "", 0, "%s %q uid %d: size %d, record has %d", mb.Account, mb.Name, uid, mv.Size, b.BodyLen)
+		}
+		if int64(e.ref.BodyLen) != mv.Size {
+			add("index", "", 0, "%s %q uid %d: size %d, record has %d", mb.Account, mb.Name, uid, mv.Size, e.ref.BodyLen)
 		}
 		f.messages++
-		refs[mv.GUID]++
+		e.refs++
 		c := counts[id]
 		if c == nil {
 			c = &mailboxCount{}
@@ -205,14 +228,15 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 
 	// Reference counts and container statistics.
 	live := make(map[uint64]*containerValue)
-	for g, b := range blobs {
-		if bad[g] {
+	for _, e := range blobs {
+		if e.bad {
 			continue
 		}
-		if b.Refs != refs[g] {
-			add("refcount", files[b.Container], b.Offset, "message %s has %d references, index says %d", g, refs[g], b.Refs)
+		b := e.ref
+		if b.Refs != e.refs {
+			add("refcount", files[b.Container], b.Offset, "message %s has %d references, index says %d", e.guid, e.refs, b.Refs)
 		}
-		if refs[g] > 0 {
+		if e.refs > 0 {
 			c := live[b.Container]
 			if c == nil {
 				c = &containerValue{}
@@ -281,7 +305,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 		}
 	}
 
-	f.blobs, f.bad, f.indexed = blobs, bad, indexed
+	f.blobs, f.indexed = blobs, indexed
 	if sc != nil {
 		f.addOrphans(sc, files, limits)
 	}
@@ -293,14 +317,15 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 // then be made again with the scan, which also sees what follows from it
 // (dangling messages, counters without them).
 func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[uint64]int64) bool {
-	for g, b := range f.blobs {
-		if f.bad[g] {
+	for _, e := range f.blobs {
+		if e.bad {
 			continue
 		}
+		b := e.ref
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && f.indexed[b.Container]) {
 			continue
 		}
-		if !sc.holds(g, b) {
+		if !sc.holds(e.guid, b) {
 			return false
 		}
 	}
@@ -318,14 +343,14 @@ func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map
 		}
 		for _, r := range sc.byContainer[id] {
 			g, loc := r.guid, r.loc
-			b, known := f.blobs[g]
-			if known && b.Container == loc.container && b.Offset == loc.offset {
+			e := f.blobs.find(g)
+			if e != nil && e.ref.Container == loc.container && e.ref.Offset == loc.offset {
 				continue
 			}
 			if sc.tombstones[g] {
 				continue
 			}
-			if known && !f.bad[g] {
+			if e != nil && !e.bad {
 				continue // a second copy of a stored message: garbage, not an orphan
 			}
 			if reported[g] {

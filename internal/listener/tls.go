@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/axmail/axmail/internal/durable"
 	"golang.org/x/sys/unix"
 )
 
@@ -54,7 +55,7 @@ func LoadOrCreateCertificate(certFile, keyFile, dataDir, hostname string, log *s
 	}
 	dir := filepath.Join(dataDir, "tls")
 	cf, kf := filepath.Join(dir, SelfSignedCertFile), filepath.Join(dir, SelfSignedKeyFile)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MakeDirs(dir, 0o700); err != nil {
 		return tls.Certificate{}, fmt.Errorf("listener: tls: %w", err)
 	}
 	// Listeners starting together must not each write a half of a pair.
@@ -80,8 +81,8 @@ func LoadOrCreateCertificate(certFile, keyFile, dataDir, hostname string, log *s
 	if err := writeDurably(cf, certPEM, 0o644); err != nil {
 		return tls.Certificate{}, err
 	}
-	if err := syncDir(dir); err != nil {
-		return tls.Certificate{}, err
+	if err := durable.SyncDir(dir); err != nil {
+		return tls.Certificate{}, fmt.Errorf("listener: tls sync %s: %w", dir, err)
 	}
 	log.Warn("generated a self-signed tls certificate", "host", hostname, "cert", cf, "key", kf)
 	return loadPair(cf, kf)
@@ -184,16 +185,4 @@ func lockFile(name string) (unlock func(), err error) {
 		return nil, fmt.Errorf("listener: tls lock %s: %w", name, err)
 	}
 	return func() { f.Close() }, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("listener: tls: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("listener: tls sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/axmail/axmail/internal/durable"
 )
 
 // Message files are <id>.msg; a file being written is <id>.tmp.
@@ -15,20 +17,6 @@ const (
 	msgSuffix = ".msg"
 	tmpSuffix = ".tmp"
 )
-
-// syncDir fsyncs a directory so that a created, renamed or removed entry
-// survives a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
 
 // writeFile writes a message file durably: temp file, fsync, rename,
 // fsync of the directory. When it returns nil the message survives a
@@ -60,7 +48,7 @@ func writeFile(dir, id string, head, body []byte) (err error) {
 	if err = os.Rename(tmp, filepath.Join(dir, id+msgSuffix)); err != nil {
 		return err
 	}
-	if err = syncDir(dir); err != nil {
+	if err = durable.SyncDir(dir); err != nil {
 		// The rename may or may not survive a crash: the message is not
 		// acknowledged, so take it back.
 		os.Remove(filepath.Join(dir, id+msgSuffix))

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/axmail/axmail/internal/durable"
 )
 
 // Errors of the queue.
@@ -61,7 +63,7 @@ func Open(o Options) (*Queue, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if err := makeDir(o.Dir); err != nil {
+	if err := durable.MakeDirs(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	lock, err := lockDir(o.Dir)
@@ -79,17 +81,6 @@ func Open(o Options) (*Queue, error) {
 		}
 	}
 	return q, nil
-}
-
-// makeDir creates dir and, when it is new, makes its entry durable.
-func makeDir(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(dir))
 }
 
 // Enqueue stores a message durably and returns it. It returns only after
@@ -190,7 +181,7 @@ func (q *Queue) Remove(id string) error {
 		return fmt.Errorf("queue: remove %s: %w", id, err)
 	}
 	delete(q.msgs, id)
-	if err := syncDir(q.dir); err != nil {
+	if err := durable.SyncDir(q.dir); err != nil {
 		return fmt.Errorf("queue: remove %s: %w", id, err)
 	}
 	q.log.Info("message removed from queue", "queue_id", id)

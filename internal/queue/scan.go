@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/axmail/axmail/internal/durable"
 	"golang.org/x/sys/unix"
 )
 
@@ -77,7 +78,7 @@ func (q *Queue) scan() error {
 		}
 	}
 	if changed {
-		if err := syncDir(q.dir); err != nil {
+		if err := durable.SyncDir(q.dir); err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
 	}
@@ -87,7 +88,7 @@ func (q *Queue) scan() error {
 // moveAside moves a corrupt file into corrupt/, keeping it for inspection.
 func (q *Queue) moveAside(name string) error {
 	dir := filepath.Join(q.dir, corruptName)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MakeDirs(dir, 0o700); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
 	// An earlier file of the same name stays: never overwrite evidence.
@@ -101,7 +102,7 @@ func (q *Queue) moveAside(name string) error {
 	if err := os.Rename(filepath.Join(q.dir, name), to); err != nil {
 		return fmt.Errorf("queue: move aside: %w", err)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // idTime is the time part of a valid ID.

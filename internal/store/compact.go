@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/axmail/axmail/internal/binenc"
+	"github.com/axmail/axmail/internal/durable"
 )
 
 // Compaction moves the live records of containers whose garbage is above a
@@ -456,7 +457,7 @@ func (s *Store) finishGroup(p *copiedGroup, r *sourceRemover) (groupOutcome, err
 		if err := unix.Fdatasync(int(out.f.Fd())); err != nil {
 			return res, fmt.Errorf("store: compact: %w", err)
 		}
-		if err := syncDir(filepath.Dir(out.path)); err != nil {
+		if err := durable.SyncDir(filepath.Dir(out.path)); err != nil {
 			return res, fmt.Errorf("store: compact: %w", err)
 		}
 	}
@@ -717,7 +718,7 @@ func (s *Store) applyIntent(out uint64) error {
 			s.log.Debug("container removed", "path", path)
 		}
 		for d := range dirs {
-			if err := syncDir(d); err != nil {
+			if err := durable.SyncDir(d); err != nil {
 				return fmt.Errorf("store: finish compaction: %w", err)
 			}
 		}
@@ -746,5 +747,5 @@ func removeFile(path string) error {
 	if err := os.Remove(path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }

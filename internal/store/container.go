@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/axmail/axmail/internal/durable"
 )
 
 // Container header, 64 bytes:
@@ -119,42 +121,6 @@ func (l *layout) scan() (map[uint64]string, []ForeignFile, error) {
 	return found, foreign, nil
 }
 
-// syncDir fsyncs a directory so that a created or removed entry survives.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// makeDirs creates dir and its missing parents, syncing every directory
-// that gained an entry: fsync of a file makes its own directory entry
-// durable only once that directory's entry in its parent is, and on a
-// file system without a journal nothing else writes it out in order.
-func makeDirs(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	parent := filepath.Dir(dir)
-	if parent != dir {
-		if err := makeDirs(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, 0o750); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil
-		}
-		return err
-	}
-	return syncDir(parent)
-}
-
 // createContainerFile creates a new container with its header, fsynced,
 // and its directory entry fsynced.
 func createContainerFile(path string, id uint64, now time.Time) (*os.File, error) {
@@ -167,7 +133,7 @@ func createContainerFile(path string, id uint64, now time.Time) (*os.File, error
 		f.Close()
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}
@@ -175,9 +141,9 @@ func createContainerFile(path string, id uint64, now time.Time) (*os.File, error
 }
 
 // newContainerFile creates a container file with its header, unsynced.
-// Directories it creates on the way are durable (makeDirs).
+// Directories it creates on the way are durable (durable.MakeDirs).
 func newContainerFile(path string, id uint64, now time.Time) (*os.File, error) {
-	if err := makeDirs(filepath.Dir(path)); err != nil {
+	if err := durable.MakeDirs(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create container: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)

@@ -117,26 +117,3 @@ func TestHotCacheEvictsColdMailboxes(t *testing.T) {
 		t.Fatalf("reloaded UIDs = %v, %v", uids, err)
 	}
 }
-
-// makeDirs creates the missing directories of a container's path and
-// accepts those that exist; a file in the way is an error.
-func TestMakeDirs(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "containers", "01a")
-	if err := makeDirs(dir); err != nil {
-		t.Fatal(err)
-	}
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Fatalf("stat %s: %v", dir, err)
-	}
-	if err := makeDirs(dir); err != nil {
-		t.Fatalf("second makeDirs: %v", err)
-	}
-	blocker := filepath.Join(root, "file")
-	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := makeDirs(filepath.Join(blocker, "sub")); err == nil {
-		t.Fatal("makeDirs under a file succeeded")
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/axmail/axmail/internal/durable"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +25,7 @@ type DirLock struct{ f *os.File }
 // file records the holder's pid and name, for the error message of the
 // next one to try.
 func Lock(dataDir, holder string) (*DirLock, error) {
-	if err := makeDirs(dataDir); err != nil {
+	if err := durable.MakeDirs(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: lock: %w", err)
 	}
 	path := filepath.Join(dataDir, LockFile)

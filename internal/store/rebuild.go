@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/axmail/axmail/internal/durable"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -170,7 +171,7 @@ func RebuildIndex(ctx context.Context, opts Options, progress func(done, total i
 	if err := os.Rename(tmp, final); err != nil {
 		return res, fmt.Errorf("store: rebuild index: %w", err)
 	}
-	if err := syncDir(o.DataDir); err != nil {
+	if err := durable.SyncDir(o.DataDir); err != nil {
 		return res, fmt.Errorf("store: rebuild index: %w", err)
 	}
 	res.Duration = time.Since(start)

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/axmail/axmail/internal/durable"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 )
@@ -151,7 +152,7 @@ func Open(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := makeDirs(o.DataDir); err != nil {
+	if err := durable.MakeDirs(o.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	s := &Store{
@@ -183,7 +184,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		// A new index: its directory entry must be as durable as its pages.
-		if err := syncDir(o.DataDir); err != nil {
+		if err := durable.SyncDir(o.DataDir); err != nil {
 			s.db.Close()
 			return nil, fmt.Errorf("store: open: %w", err)
 		}

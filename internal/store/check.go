@@ -79,7 +79,6 @@ type storeScan struct {
 	problems    []Problem
 	count       int64
 	bytes       int64
-	messages    int
 	// byGUID is built only when a verification needs records by GUID: a
 	// clean check matches blob entries by location.
 	byGUID map[GUID]recLoc
@@ -89,7 +88,7 @@ type storeScan struct {
 // the lower container id wins.
 func (sc *storeScan) records() map[GUID]recLoc {
 	if sc.byGUID == nil {
-		sc.byGUID = make(map[GUID]recLoc, sc.messages)
+		sc.byGUID = make(map[GUID]recLoc, sc.messageCount())
 		for _, id := range sc.ids {
 			for _, r := range sc.byContainer[id] {
 				if _, dup := sc.byGUID[r.guid]; !dup {
@@ -99,6 +98,15 @@ func (sc *storeScan) records() map[GUID]recLoc {
 		}
 	}
 	return sc.byGUID
+}
+
+// messageCount is the number of message records found.
+func (sc *storeScan) messageCount() int {
+	n := 0
+	for _, recs := range sc.byContainer {
+		n += len(recs)
+	}
+	return n
 }
 
 // holds reports whether the scan found message g intact where blob entry
@@ -227,7 +235,6 @@ func (sc *storeScan) merge(cs *containerScan) {
 	sc.problems = append(sc.problems, cs.problems...)
 	sc.ids = append(sc.ids, cs.id)
 	sc.byContainer[cs.id] = cs.records
-	sc.messages += len(cs.records)
 	for _, g := range cs.tombstones {
 		sc.tombstones[g] = true
 	}
@@ -306,7 +313,7 @@ func (s *Store) Check(ctx context.Context, o CheckOptions) (CheckResult, error) 
 	if specErr != nil || !spec.joinScan(sc, files, limits) {
 		err = s.db.View(func(tx *bolt.Tx) error {
 			var err error
-			fix, err = verifyIndex(tx, sc, sc.messages, files, limits, exists)
+			fix, err = verifyIndex(tx, sc, sc.messageCount(), files, limits, exists)
 			return err
 		})
 		if err != nil {

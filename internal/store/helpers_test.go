@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -28,4 +30,15 @@ func (s *Store) activeID(t testing.TB) uint64 {
 		return nil
 	})
 	return id
+}
+
+// appendInbox appends messages from..from+n-1, of size bytes each, to
+// account a's INBOX.
+func appendInbox(t testing.TB, s *Store, from, n, size int) {
+	t.Helper()
+	for i := range n {
+		if _, err := s.Append(context.Background(), "a", "INBOX", testMessage(from+i, size), 0, nil, time.Time{}, Quota{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

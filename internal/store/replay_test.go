@@ -135,18 +135,11 @@ func TestReplayRestoresAcknowledgedAppends(t *testing.T) {
 // An index commit that fails online is retried by the next one: readers
 // then see every acknowledged append.
 func TestIndexCommitFailureIsRetried(t *testing.T) {
-	ctx := context.Background()
 	var hold atomic.Bool
 	s := openTest(t, Options{hooks: holdIndex(&hold)})
-	if _, err := s.Append(ctx, "a", "INBOX", testMessage(0, 500), 0, nil, time.Time{}, Quota{}); err != nil {
-		t.Fatal(err)
-	}
+	appendInbox(t, s, 0, 1, 500)
 	hold.Store(true)
-	for i := range 5 {
-		if _, err := s.Append(ctx, "a", "INBOX", testMessage(i+1, 500), 0, nil, time.Time{}, Quota{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	appendInbox(t, s, 1, 5, 500)
 	hold.Store(false)
 	mb, err := s.GetMailbox("a", "INBOX")
 	if err != nil || mb.Messages != 6 {
@@ -158,22 +151,15 @@ func TestIndexCommitFailureIsRetried(t *testing.T) {
 // A record torn after the last complete group is cut; the groups before
 // it are replayed.
 func TestReplayStopsAtATornGroup(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	var hold atomic.Bool
 	s, err := Open(Options{DataDir: dir, hooks: holdIndex(&hold)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(ctx, "a", "INBOX", testMessage(0, 500), 0, nil, time.Time{}, Quota{}); err != nil {
-		t.Fatal(err)
-	}
+	appendInbox(t, s, 0, 1, 500)
 	hold.Store(true)
-	for i := range 3 {
-		if _, err := s.Append(ctx, "a", "INBOX", testMessage(i+1, 500), 0, nil, time.Time{}, Quota{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	appendInbox(t, s, 1, 3, 500)
 	id := s.activeID(t)
 	path, _ := s.containerPath(id)
 	s.Close()
@@ -193,15 +179,10 @@ func TestReplayStopsAtATornGroup(t *testing.T) {
 // transaction after every group instead of holding the write lock for up
 // to indexMaxAge.
 func TestCommitterYieldsToWaitingWriters(t *testing.T) {
-	ctx := context.Background()
 	s := openTest(t, Options{})
 	appendN := func(n int) int64 {
 		before := s.indexCommits.Load()
-		for i := range n {
-			if _, err := s.Append(ctx, "a", "INBOX", testMessage(i, 500), 0, nil, time.Time{}, Quota{}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		appendInbox(t, s, 0, n, 500)
 		return s.indexCommits.Load() - before
 	}
 	appendN(1) // creates INBOX

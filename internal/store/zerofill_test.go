@@ -22,11 +22,7 @@ func TestZeroFillAheadOfAppends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 20 {
-		if _, err := s.Append(ctx, "a", "INBOX", testMessage(i, 3000), 0, nil, time.Time{}, Quota{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	appendInbox(t, s, 0, 20, 3000)
 	path, _ := s.containerPath(s.activeID(t))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -129,14 +125,9 @@ func copyTree(t *testing.T, from, to string) {
 // Large groups get no zeros ahead: they would double the bytes written
 // for less than they save.
 func TestNoZeroFillForLargeGroups(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	s := openTest(t, Options{DataDir: dir, ContainerSize: 64 << 20})
-	for i := range 12 {
-		if _, err := s.Append(ctx, "a", "INBOX", testMessage(i, 512<<10), 0, nil, time.Time{}, Quota{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	appendInbox(t, s, 0, 12, 512<<10)
 	if _, err := s.GetMailbox("a", "INBOX"); err != nil { // settles the index
 		t.Fatal(err)
 	}

@@ -5,10 +5,11 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/axmail/axmail/internal/cli"
 )
 
 func main() {
@@ -16,8 +17,6 @@ func main() {
 	defer stop()
 	root := newRootCmd(os.Stdout, os.Stderr)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "axcompact: %v\n", err)
-	}
+	cli.PrintError(os.Stderr, "axcompact", err)
 	os.Exit(exitCode(err))
 }

@@ -147,9 +147,12 @@ func TestCheckReportsFileAndOffset(t *testing.T) {
 	// first one (even) was removed, the second is live.
 	f.WriteAt([]byte("CORRUPTION"), 6000)
 	f.Close()
-	out, _, code := runTool(t, "check", "--data-dir", dir)
+	out, errOut, code := runTool(t, "check", "--data-dir", dir)
 	if code != 2 {
 		t.Fatalf("check exit = %d, want 2; output %q", code, out)
+	}
+	if errOut != "" {
+		t.Errorf("check with problems wrote %q on stderr; the problems go to stdout and nothing else is said", errOut)
 	}
 	if !regexp.MustCompile(regexp.QuoteMeta(victim) + ` at offset 4\d\d\d: `).MatchString(out) {
 		t.Fatalf("check output does not name the second record of %s:\n%s", victim, out)

@@ -3,20 +3,17 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/axmail/axmail/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := newRootCmd(os.Stdin, os.Stdout, os.Stderr).ExecuteContext(ctx)
-	if err != nil {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintf(os.Stderr, "axctl: %s\n", msg)
-		}
-	}
+	cli.PrintError(os.Stderr, "axctl", err)
 	os.Exit(exitCode(err))
 }

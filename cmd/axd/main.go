@@ -2,8 +2,9 @@
 package main
 
 import (
-	"fmt"
 	"os"
+
+	"github.com/axmail/axmail/internal/cli"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -12,8 +13,6 @@ var version = "dev"
 func main() {
 	root := newRootCmd(os.Stdout, os.Stderr)
 	err := root.Execute()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "axd: %v\n", err)
-	}
+	cli.PrintError(os.Stderr, "axd", err)
 	os.Exit(exitCode(err))
 }

@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -29,6 +30,17 @@ func (e *ExitError) Error() string {
 
 // Unwrap returns the cause.
 func (e *ExitError) Unwrap() error { return e.Err }
+
+// PrintError writes err to w as "prog: message". An ExitError without a
+// cause, which only carries its exit code, prints nothing.
+func PrintError(w io.Writer, prog string, err error) {
+	if err == nil {
+		return
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(w, "%s: %s\n", prog, msg)
+	}
+}
 
 // IsUsage recognises cobra's and pflag's argument errors, which have no
 // type of their own.

@@ -299,6 +299,15 @@ func (s *Store) listCandidates(threshold float64) (out []candidate, activeQualif
 	return out, activeQualifies, err
 }
 
+// outputBuffer is how many bytes of records an output gathers before it
+// writes them; outputSlack is room for the record that crosses that mark,
+// so that the buffer is not reallocated for it. Each copier reuses its
+// buffer from group to group: fresh memory costs page faults.
+const (
+	outputBuffer = 4 << 20
+	outputSlack  = 1 << 20
+)
+
 // compactOutput is the new container a group is copied to.
 type compactOutput struct {
 	id   uint64
@@ -342,13 +351,16 @@ func (s *Store) allocOutputs(groups [][]candidate) ([]uint64, error) {
 // newCompactOutput creates the file of output id. Nothing is synced yet:
 // until its group is switched to, the intent says to remove it, and
 // finishGroup syncs it and its directory before the switch.
-func (s *Store) newCompactOutput(id uint64) (*compactOutput, error) {
+func (s *Store) newCompactOutput(id uint64, buf []byte) (*compactOutput, error) {
 	path := s.newContainerPath(id)
 	f, err := newContainerFile(path, id, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
-	return &compactOutput{id: id, path: path, f: f, size: containerHeaderSize, buf: make([]byte, 0, 4<<20)}, nil
+	if cap(buf) < outputBuffer+outputSlack {
+		buf = make([]byte, 0, outputBuffer+outputSlack)
+	}
+	return &compactOutput{id: id, path: path, f: f, size: containerHeaderSize, buf: buf[:0]}, nil
 }
 
 // add appends a record, writing out full buffers and starting their
@@ -356,7 +368,7 @@ func (s *Store) newCompactOutput(id uint64) (*compactOutput, error) {
 func (o *compactOutput) add(r *Record) (int64, error) {
 	off := o.size + int64(len(o.buf))
 	o.buf = r.appendTo(o.buf)
-	if len(o.buf) >= 4<<20 {
+	if len(o.buf) >= outputBuffer {
 		return off, o.flush()
 	}
 	return off, nil
@@ -417,15 +429,16 @@ type copiedGroup struct {
 }
 
 // copyGroup does steps 1 and 2 for a group of sources.
-func (s *Store) copyGroup(group []candidate, output uint64, buf *[]byte) (*copiedGroup, error) {
+func (s *Store) copyGroup(group []candidate, output uint64, buf, obuf *[]byte) (*copiedGroup, error) {
 	inGroup := make(map[uint64]bool, len(group))
 	for _, c := range group {
 		inGroup[c.id] = true
 	}
-	out, err := s.newCompactOutput(output)
+	out, err := s.newCompactOutput(output, *obuf)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { *obuf = out.buf[:0] }()
 	p := &copiedGroup{group: group, out: out}
 	for _, c := range group {
 		sc, problem, err := s.copySource(c, out, inGroup, buf)

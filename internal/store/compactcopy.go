@@ -40,13 +40,14 @@ func (s *Store) copyGroups(ctx context.Context, groups [][]candidate, outputs []
 	next := make(chan int)
 	for range copiers {
 		r.wg.Go(func() {
-			var buf []byte // the source being read, reused
+			var buf []byte  // the source being read, reused
+			var obuf []byte // the output's write buffer, reused
 			for i := range next {
 				// The kernel reads the next group while this one is copied.
 				if i+1 < len(groups) {
 					readAhead(groups[i+1])
 				}
-				p, err := s.copyGroup(groups[i], outputs[i], &buf)
+				p, err := s.copyGroup(groups[i], outputs[i], &buf, &obuf)
 				r.results[i] <- copyResult{p, err}
 			}
 		})

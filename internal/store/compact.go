@@ -28,7 +28,10 @@ import (
 //     the blobs at it,
 //     drops the sources' dead blobs and container entries, adds the
 //     output's entry, and sets the intent to "switched";
-//  4. the source files are deleted, then the intent cleared.
+//  4. the source files are deleted, then the intent cleared. A source
+//     that no reader holds may instead be moved to the path of a later
+//     group's output, not yet begun, and overwritten by it (copyRun.recycle):
+//     that group's intent removes it if the run stops first.
 //
 // Steps 3 and 4 of a group run in the background while step 2 copies the
 // next group, so each group has an intent of its own (bucketCompactions,
@@ -176,7 +179,7 @@ func (s *Store) Compact(ctx context.Context, o CompactOptions) (CompactResult, e
 	}
 	copies := s.copyGroups(ctx, groups, outputs)
 	defer copies.stop()
-	remover := s.startRemover()
+	remover := s.startRemover(copies.recycle)
 	defer func() {
 		if err := remover.finish(); err != nil {
 			s.log.Error("compaction: removing sources", "err", err)
@@ -310,11 +313,12 @@ const (
 
 // compactOutput is the new container a group is copied to.
 type compactOutput struct {
-	id   uint64
-	path string
-	f    *os.File
-	size int64
-	buf  []byte
+	id       uint64
+	path     string
+	f        *os.File
+	size     int64
+	buf      []byte
+	recycled bool // the file was a source: bytes of it may follow size
 }
 
 // allocOutputs allocates the output of every group and commits their
@@ -348,19 +352,34 @@ func (s *Store) allocOutputs(groups [][]candidate) ([]uint64, error) {
 	return outputs, nil
 }
 
-// newCompactOutput creates the file of output id. Nothing is synced yet:
+// newCompactOutput creates the file of output id, or takes over the
+// recycled source file already moved to its path. Nothing is synced yet:
 // until its group is switched to, the intent says to remove it, and
 // finishGroup syncs it and its directory before the switch.
-func (s *Store) newCompactOutput(id uint64, buf []byte) (*compactOutput, error) {
-	path := s.newContainerPath(id)
-	f, err := newContainerFile(path, id, s.opts.Now())
-	if err != nil {
-		return nil, err
-	}
+func (s *Store) newCompactOutput(id uint64, recycled string, buf []byte) (*compactOutput, error) {
 	if cap(buf) < outputBuffer+outputSlack {
 		buf = make([]byte, 0, outputBuffer+outputSlack)
 	}
-	return &compactOutput{id: id, path: path, f: f, size: containerHeaderSize, buf: buf[:0]}, nil
+	o := &compactOutput{id: id, size: containerHeaderSize, buf: buf[:0]}
+	if recycled != "" {
+		f, err := os.OpenFile(recycled, os.O_RDWR, 0)
+		if err != nil {
+			return nil, fmt.Errorf("store: compaction output: %w", err)
+		}
+		if _, err := f.WriteAt(encodeContainerHeader(id, s.opts.Now()), 0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("store: compaction output: %w", err)
+		}
+		o.path, o.f, o.recycled = recycled, f, true
+		return o, nil
+	}
+	o.path = s.newContainerPath(id)
+	f, err := newContainerFile(o.path, id, s.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	o.f = f
+	return o, nil
 }
 
 // add appends a record, writing out full buffers and starting their
@@ -429,12 +448,13 @@ type copiedGroup struct {
 }
 
 // copyGroup does steps 1 and 2 for a group of sources.
-func (s *Store) copyGroup(group []candidate, output uint64, buf, obuf *[]byte) (*copiedGroup, error) {
+// recycled is the file waiting at the output's path, if any.
+func (s *Store) copyGroup(group []candidate, output uint64, recycled string, buf, obuf *[]byte) (*copiedGroup, error) {
 	inGroup := make(map[uint64]bool, len(group))
 	for _, c := range group {
 		inGroup[c.id] = true
 	}
-	out, err := s.newCompactOutput(output, *obuf)
+	out, err := s.newCompactOutput(output, recycled, *obuf)
 	if err != nil {
 		return nil, err
 	}
@@ -466,6 +486,11 @@ func (s *Store) finishGroup(p *copiedGroup, r *sourceRemover) (groupOutcome, err
 	res := groupOutcome{group: p.group, skipped: p.skipped}
 	out := p.out
 	defer out.f.Close()
+	if out.recycled {
+		if err := out.f.Truncate(out.size); err != nil {
+			return res, fmt.Errorf("store: compact: %w", err)
+		}
+	}
 	if out.size > containerHeaderSize {
 		if err := unix.Fdatasync(int(out.f.Fd())); err != nil {
 			return res, fmt.Errorf("store: compact: %w", err)
@@ -665,7 +690,7 @@ func (s *Store) finishCompaction() error {
 // finishIntent completes or undoes the compaction group whose output is
 // out, then clears its intent.
 func (s *Store) finishIntent(out uint64) error {
-	if err := s.applyIntent(out); err != nil {
+	if err := s.applyIntent(out, nil); err != nil {
 		return err
 	}
 	return s.clearIntents([]uint64{out})
@@ -686,10 +711,15 @@ func (s *Store) clearIntents(outs []uint64) error {
 	})
 }
 
+// recycleFunc offers the file of a source whose group was switched for
+// reuse as another output (copyRun.recycle).
+type recycleFunc func(id uint64, path string) (dst string, ok bool, err error)
+
 // applyIntent does to the files what the intent of the group whose output
 // is out says: remove the output of a group never switched to, or the
-// sources of one switched to. Done twice, it does nothing the second time.
-func (s *Store) applyIntent(out uint64) error {
+// sources of one switched to, each offered to recycle first if it is not
+// nil. Done twice, it does nothing the second time.
+func (s *Store) applyIntent(out uint64, recycle recycleFunc) error {
 	var intent *compactionIntent
 	var outputIndexed bool
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -722,6 +752,17 @@ func (s *Store) applyIntent(out uint64) error {
 			path, ok := s.containerPath(id)
 			if !ok {
 				continue
+			}
+			if recycle != nil {
+				dst, ok, err := recycle(id, path)
+				if err != nil {
+					return fmt.Errorf("store: finish compaction: %w", err)
+				}
+				if ok {
+					dirs[filepath.Dir(path)], dirs[filepath.Dir(dst)] = true, true
+					s.log.Debug("container recycled", "path", path, "as", dst)
+					continue
+				}
 			}
 			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("store: finish compaction: %w", err)

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/axmail/axmail/internal/durable"
 )
 
 // compactCopiers is how many groups are copied at once: a copy is CPU work
@@ -14,14 +18,24 @@ const compactCopiers = 2
 // copyRun copies compaction groups (steps 1 and 2) ahead of the loop that
 // finishes them in order, at most compactCopiers+1 groups ahead, which
 // bounds the extra disk space to as many output containers.
+//
+// It also recycles the sources of switched groups as the output files of
+// groups not yet started (recycle): overwriting a file's blocks spares the
+// file system an allocation now and a release (and, mounted with discard,
+// a discard of 64 MiB) later, as a new file and a deleted one would cost.
 type copyRun struct {
 	s       *Store
+	outputs []uint64
 	results []chan copyResult
 	tokens  chan struct{}
 	quit    chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup
 	taken   int
+
+	mu       sync.Mutex
+	started  []bool   // groups a copier has begun
+	prepared []string // recycled files moved to the path of a group's output
 }
 
 type copyResult struct {
@@ -32,8 +46,9 @@ type copyResult struct {
 // copyGroups starts copying groups in order, group i to outputs[i].
 func (s *Store) copyGroups(ctx context.Context, groups [][]candidate, outputs []uint64) *copyRun {
 	copiers := max(1, min(compactCopiers, runtime.NumCPU()))
-	r := &copyRun{s: s, results: make([]chan copyResult, len(groups)),
-		tokens: make(chan struct{}, copiers+1), quit: make(chan struct{})}
+	r := &copyRun{s: s, outputs: outputs, results: make([]chan copyResult, len(groups)),
+		tokens: make(chan struct{}, copiers+1), quit: make(chan struct{}),
+		started: make([]bool, len(groups)), prepared: make([]string, len(groups))}
 	for i := range r.results {
 		r.results[i] = make(chan copyResult, 1)
 	}
@@ -47,7 +62,7 @@ func (s *Store) copyGroups(ctx context.Context, groups [][]candidate, outputs []
 				if i+1 < len(groups) {
 					readAhead(groups[i+1])
 				}
-				p, err := s.copyGroup(groups[i], outputs[i], &buf, &obuf)
+				p, err := s.copyGroup(groups[i], outputs[i], r.start(i), &buf, &obuf)
 				r.results[i] <- copyResult{p, err}
 			}
 		})
@@ -72,6 +87,45 @@ func (s *Store) copyGroups(ctx context.Context, groups [][]candidate, outputs []
 		}
 	})
 	return r
+}
+
+// start marks group i begun and returns the recycled file waiting at its
+// output's path, if any.
+func (r *copyRun) start(i int) (recycled string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.started[i] = true
+	return r.prepared[i]
+}
+
+// recycle moves the file of source id, whose group was switched, to the
+// output path of the first group no copier has begun, if there is one and
+// no reader holds the source; dst is where it went. The move is not yet
+// durable: the caller syncs both directories before the switched group's
+// intent may go. Until then a crash leaves the file either where it was,
+// which that intent removes, or at the output's path, which the output's
+// intent ("copying") removes.
+func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i := 0
+	for i < len(r.started) && (r.started[i] || r.prepared[i] != "") {
+		i++
+	}
+	if i == len(r.started) || !r.s.retireContainer(id) {
+		return "", false, nil
+	}
+	root := filepath.Dir(filepath.Dir(filepath.Dir(path))) // <root>/containers/<fan-out>/<file>
+	dst = r.s.layout.file(root, r.outputs[i])
+	if err := durable.MakeDirs(filepath.Dir(dst), 0o750); err != nil {
+		return "", false, err
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return "", false, err
+	}
+	r.prepared[i] = dst
+	r.s.recycled.Add(1)
+	return dst, true, nil
 }
 
 // result waits for group i's copy; ok is false if ctx ended first. Groups

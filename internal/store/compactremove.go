@@ -8,6 +8,7 @@ import "sync"
 // done with are cleared by the next switch's transaction, or by finish.
 type sourceRemover struct {
 	s       *Store
+	recycle recycleFunc
 	todo    chan uint64
 	done    chan struct{}
 	once    sync.Once
@@ -16,12 +17,12 @@ type sourceRemover struct {
 	err     error
 }
 
-func (s *Store) startRemover() *sourceRemover {
-	r := &sourceRemover{s: s, todo: make(chan uint64, 64), done: make(chan struct{})}
+func (s *Store) startRemover(recycle recycleFunc) *sourceRemover {
+	r := &sourceRemover{s: s, recycle: recycle, todo: make(chan uint64, 64), done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for out := range r.todo {
-			err := s.applyIntent(out)
+			err := s.applyIntent(out, r.recycle)
 			r.mu.Lock()
 			if err != nil {
 				r.err = err // the intent stays: the next run finishes it

@@ -135,8 +135,9 @@ type Store struct {
 	// decision to wait for them (collect).
 	delivering atomic.Int64
 	// batches and batched count group commits and the deliveries in them;
-	// indexCommits the committer's index transactions.
-	batches, batched, indexCommits atomic.Int64
+	// indexCommits the committer's index transactions; recycled the
+	// compaction sources reused as outputs.
+	batches, batched, indexCommits, recycled atomic.Int64
 
 	cache  *hotCache
 	notify *notifier
@@ -373,6 +374,15 @@ func (s *Store) forgetContainer(id uint64) {
 	delete(s.files, id)
 	s.filesMu.Unlock()
 	s.fcache.drop(id)
+}
+
+// retireContainer forgets container id before its file is overwritten;
+// idle says that no reader holds the file, so that it may be.
+func (s *Store) retireContainer(id uint64) (idle bool) {
+	s.filesMu.Lock()
+	delete(s.files, id)
+	s.filesMu.Unlock()
+	return s.fcache.retire(id)
 }
 
 // containerPath returns the path of a known container.

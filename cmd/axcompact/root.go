@@ -14,8 +14,8 @@ import (
 	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
-	"github.com/axmail/axmail/internal/daemon"
 	"github.com/axmail/axmail/internal/store"
+	"github.com/axmail/axmail/internal/storeconf"
 )
 
 // globalOptions are the flags every command shares.
@@ -70,9 +70,9 @@ func (g *globalOptions) storeOptions() (store.Options, string, error) {
 	if err != nil {
 		return store.Options{}, "", err
 	}
-	o := daemon.StoreOptions(c, slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	o := storeconf.Options(c, slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	o.CacheMessages = -1 // no IMAP sessions here
-	return o, daemon.SocketPath(c), nil
+	return o, c.SocketPath(), nil
 }
 
 // withLock takes the data-dir lock and runs fn; a held lock is exit 75.

@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"github.com/axmail/axmail/internal/control"
-	"github.com/axmail/axmail/internal/daemon"
 	"github.com/axmail/axmail/internal/mailtest"
 	"github.com/axmail/axmail/internal/store"
+	"github.com/axmail/axmail/internal/storeconf"
 )
 
 // openStoreOffline opens a data dir's store while no axd runs.
 func openStoreOffline(t *testing.T, dir string) *store.Store {
 	t.Helper()
-	s, err := store.Open(store.Options{DataDir: dir, Summarize: daemon.Summarize})
+	s, err := store.Open(store.Options{DataDir: dir, Summarize: storeconf.Summarize})
 	if err != nil {
 		t.Fatal(err)
 	}

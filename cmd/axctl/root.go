@@ -11,7 +11,6 @@ import (
 	"github.com/axmail/axmail/internal/cli"
 	"github.com/axmail/axmail/internal/config"
 	"github.com/axmail/axmail/internal/control"
-	"github.com/axmail/axmail/internal/daemon"
 )
 
 // globalOptions are the flags every command shares.
@@ -67,7 +66,7 @@ func (g *globalOptions) client() (*control.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return control.NewClient(daemon.SocketPath(c)), nil
+	return control.NewClient(c.SocketPath()), nil
 }
 
 func (g *globalOptions) printJSON(v any) error {

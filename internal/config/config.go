@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -39,6 +40,14 @@ type Control struct {
 	Socket string `mapstructure:"socket" yaml:"socket"`
 	// Group may use the socket besides root and axd's own user.
 	Group string `mapstructure:"group" yaml:"group"`
+}
+
+// SocketPath is where the control socket of this configuration lives.
+func (c *Config) SocketPath() string {
+	if c.Control.Socket != "" {
+		return c.Control.Socket
+	}
+	return filepath.Join(c.DataDir, "control.sock")
 }
 
 // Metrics configures the Prometheus endpoint.

@@ -20,10 +20,10 @@ import (
 	"github.com/axmail/axmail/internal/control"
 	"github.com/axmail/axmail/internal/directory"
 	"github.com/axmail/axmail/internal/listener"
-	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/metrics"
 	"github.com/axmail/axmail/internal/queue"
 	"github.com/axmail/axmail/internal/store"
+	"github.com/axmail/axmail/internal/storeconf"
 )
 
 // Options are what main gives the daemon besides its configuration.
@@ -94,36 +94,6 @@ func newLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
 // QueueDir is the queue's directory under the data dir.
 const QueueDir = "queue"
 
-// SocketPath is where the control socket of a configuration lives.
-func SocketPath(cfg *config.Config) string {
-	if cfg.Control.Socket != "" {
-		return cfg.Control.Socket
-	}
-	return filepath.Join(cfg.DataDir, "control.sock")
-}
-
-// Summarize is the store's summary function: ENVELOPE and BODYSTRUCTURE.
-func Summarize(r io.Reader) ([]byte, error) {
-	s, err := message.Summarize(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.MarshalBinary()
-}
-
-// StoreOptions turns the configuration into store options.
-func StoreOptions(cfg *config.Config, log *slog.Logger) store.Options {
-	return store.Options{
-		DataDir:       cfg.DataDir,
-		Paths:         cfg.Store.Paths,
-		Dirs:          cfg.Store.Dirs,
-		ContainerSize: int64(cfg.Store.ContainerSize),
-		CacheMessages: cfg.Store.CacheMessages,
-		Summarize:     Summarize,
-		Logger:        log,
-	}
-}
-
 // Run starts every service and blocks until ctx is done, then stops them
 // within the shutdown timeout. hup delivers reload requests.
 func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
@@ -135,7 +105,7 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 	}
 	d.lock = lock
 	defer lock.Unlock()
-	d.store, err = store.Open(StoreOptions(cfg, d.log.With("component", "store")))
+	d.store, err = store.Open(storeconf.Options(cfg, d.log.With("component", "store")))
 	if err != nil {
 		return err
 	}
@@ -171,7 +141,7 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan os.Signal) error {
 		}
 		group, _ = strconv.Atoi(g.Gid)
 	}
-	sock := SocketPath(cfg)
+	sock := cfg.SocketPath()
 	cl, err := control.Listen(sock, group)
 	if err != nil {
 		return err
@@ -249,7 +219,7 @@ func (d *Daemon) reload() {
 		}
 	}
 	d.level.Set(parseLevel(cfg.Log.Level))
-	if cfg.DataDir != old.DataDir || SocketPath(cfg) != SocketPath(old) || cfg.Metrics.Listen != old.Metrics.Listen {
+	if cfg.DataDir != old.DataDir || cfg.SocketPath() != old.SocketPath() || cfg.Metrics.Listen != old.Metrics.Listen {
 		d.log.Warn("reload: data_dir, control.socket and metrics.listen change only on restart")
 	}
 	if listenersChanged(old, cfg) {

@@ -245,16 +245,6 @@ func readRecord(r io.Reader, offset, limit int64) (*Record, error) {
 	return readRecordInto(r, offset, limit, &scratch)
 }
 
-// parseRecord parses and verifies the record at the start of data, in
-// place: the record's Meta and Body alias data.
-func parseRecord(data []byte, offset int64) (*Record, error) {
-	rec, err := parseRecordUnverified(data, offset)
-	if err != nil {
-		return nil, err
-	}
-	return rec, rec.Verify()
-}
-
 // Verify checks the record's checksum and, for a message, its meta.
 func (r *Record) Verify() error {
 	var hb [recordHeaderSize]byte
@@ -276,22 +266,25 @@ func (r *Record) Verify() error {
 	return nil
 }
 
-// parseRecordUnverified parses the record at the start of data without
-// checking its checksum: for callers that verify only what they keep.
-func parseRecordUnverified(data []byte, offset int64) (*Record, error) {
+// parseRecordInto parses the record at the start of data into r, in
+// place (its Meta and Body alias data), without checking its checksum:
+// callers verify what they keep. Filling the caller's record spares a scan
+// an allocation per record (a tenth of a check's CPU here).
+func parseRecordInto(data []byte, offset int64, r *Record) error {
 	if len(data) < recordHeaderSize {
-		return nil, io.ErrUnexpectedEOF
+		return io.ErrUnexpectedEOF
 	}
 	h, err := parseRecordHeader(data[:recordHeaderSize])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	end := int64(recordHeaderSize) + int64(h.MetaLen) + int64(h.BodyLen)
 	if end > int64(len(data)) {
-		return nil, io.ErrUnexpectedEOF
+		return io.ErrUnexpectedEOF
 	}
 	metaEnd := recordHeaderSize + int64(h.MetaLen)
-	return &Record{Offset: offset, Kind: h.Kind, GUID: h.GUID, Meta: data[recordHeaderSize:metaEnd], Body: data[metaEnd:end], CRC: h.CRC}, nil
+	*r = Record{Offset: offset, Kind: h.Kind, GUID: h.GUID, Meta: data[recordHeaderSize:metaEnd], Body: data[metaEnd:end], CRC: h.CRC}
+	return nil
 }
 
 // readRecordInto is readRecord reusing *scratch for the meta and body, which

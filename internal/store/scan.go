@@ -57,17 +57,13 @@ func scanContainer(path string, limit int64, buf *[]byte, verify bool, fn func(*
 		bad(ScanProblem{path, 0, err})
 		return 0, nil
 	}
-	parse := parseRecord
-	if !verify {
-		parse = parseRecordUnverified
-	}
 	off := int64(containerHeaderSize)
 	end = off
 	for off < size {
 		if hb, err := w.at(off, recordHeaderSize); err == nil && zeroHeader(hb) {
 			break // the zero fill of an active container: the end of its data
 		}
-		rec, rerr := w.record(off, parse)
+		rec, rerr := w.record(off, verify)
 		if rerr == nil {
 			if err := fn(rec); err != nil {
 				return end, err
@@ -97,6 +93,7 @@ type window struct {
 	buf  *[]byte
 	base int64 // file offset of data[0]
 	data []byte
+	rec  Record // the record last parsed
 }
 
 // readError is a failed read, as opposed to bad bytes.
@@ -124,8 +121,9 @@ func (w *window) at(off int64, n int) ([]byte, error) {
 	return w.data[:min(n, got)], nil
 }
 
-// record parses the record at off, which must lie wholly in the window.
-func (w *window) record(off int64, parse func([]byte, int64) (*Record, error)) (*Record, error) {
+// record parses the record at off, verified if verify is set, into the
+// window's own record, valid until the next call.
+func (w *window) record(off int64, verify bool) (*Record, error) {
 	hb, err := w.at(off, recordHeaderSize)
 	if err != nil {
 		return nil, err
@@ -145,7 +143,15 @@ func (w *window) record(off int64, parse func([]byte, int64) (*Record, error)) (
 	if err != nil {
 		return nil, err
 	}
-	return parse(data, off)
+	if err := parseRecordInto(data, off, &w.rec); err != nil {
+		return nil, err
+	}
+	if verify {
+		if err := w.rec.Verify(); err != nil {
+			return nil, err
+		}
+	}
+	return &w.rec, nil
 }
 
 // resync finds the next offset at or after from where a valid record starts.

@@ -112,13 +112,20 @@ func (sc *storeScan) messageCount() int {
 // holds reports whether the scan found message g intact where blob entry
 // b says it is.
 func (sc *storeScan) holds(g GUID, b blobRef) bool {
+	_, ok := sc.holdsAt(g, b)
+	return ok
+}
+
+// holdsAt is holds, also giving the record's index in its container's
+// records.
+func (sc *storeScan) holdsAt(g GUID, b blobRef) (int, bool) {
 	recs := sc.byContainer[b.Container]
 	i, found := slices.BinarySearchFunc(recs, b.Offset, func(r scannedRecord, off int64) int { return cmp.Compare(r.loc.offset, off) })
 	if !found {
-		return false
+		return 0, false
 	}
 	r := recs[i]
-	return r.guid == g && r.loc.metaLen == b.MetaLen && r.loc.bodyLen == b.BodyLen
+	return i, r.guid == g && r.loc.metaLen == b.MetaLen && r.loc.bodyLen == b.BodyLen
 }
 
 // scanAll reads every container, up to its committed length for those the

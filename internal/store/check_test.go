@@ -85,6 +85,48 @@ func TestCheckFindsAndRepairs(t *testing.T) {
 	}
 }
 
+// An orphan is found when every blob entry is intact, too: the check then
+// joins its scan with the index it verified beside it (joinScan), and
+// looks up only the records that no blob entry pointed at.
+func TestCheckFindsOrphanWhenIndexIsOtherwiseIntact(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{})
+	var guids []GUID
+	var mb MailboxID
+	for i := range 6 {
+		p, err := s.Append(ctx, "a", "INBOX", testMessage(i, 500), 0, nil, time.Time{}, Quota{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := s.Message(p.Mailbox, p.UID)
+		guids = append(guids, info.GUID)
+		mb = p.Mailbox
+	}
+	orphan := s.blobOf(t, guids[2])
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketBlobs).Delete(guids[2][:]); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMessages).Delete(messageKey(mb, 3))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Check(ctx, CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []Problem
+	for _, p := range res.Problems {
+		if p.Kind == "orphan" {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 || found[0].Offset != orphan.Offset || found[0].Path == "" {
+		t.Fatalf("orphans reported: %+v; want one, at offset %d: %v", found, orphan.Offset, res.Problems)
+	}
+}
+
 func TestCheckReportsCorruptionWithOffset(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, Options{})

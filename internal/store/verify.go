@@ -41,13 +41,32 @@ type blobEntry struct {
 // check of millions of messages would otherwise fill.
 type blobTable []blobEntry
 
-// find returns the entry of g, or nil.
-func (t blobTable) find(g GUID) *blobEntry {
-	i, ok := slices.BinarySearchFunc(t, g, func(e blobEntry, g GUID) int { return bytes.Compare(e.guid[:], g[:]) })
+// findNear returns the entry of g, or nil. Lookups come in mostly
+// increasing GUID order (messages in UID order, records in container
+// order), so it gallops forward from the entry after the last one found
+// (*from, updated) before it bisects: a run of neighbours costs a
+// comparison or two each instead of a search of the whole table.
+func (t blobTable) findNear(g GUID, from *int) *blobEntry {
+	less := func(i int) bool { return bytes.Compare(t[i].guid[:], g[:]) < 0 }
+	lo := *from
+	if lo > len(t) || (lo > 0 && !less(lo-1)) {
+		lo = 0 // g is not after the last one found
+	}
+	// Every entry before lo is below g; gallop until one is not.
+	hi, step := lo, 1
+	for hi < len(t) && less(hi) {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	hi = min(hi+1, len(t))
+	i, ok := slices.BinarySearchFunc(t[lo:hi], g, func(e blobEntry, g GUID) int { return bytes.Compare(e.guid[:], g[:]) })
+	*from = lo + i
 	if !ok {
 		return nil
 	}
-	return &t[i]
+	*from = lo + i + 1
+	return &t[lo+i]
 }
 
 type mailboxCount struct {
@@ -186,6 +205,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 
 	// Messages: references, UIDs, counters.
 	counts := make(map[MailboxID]*mailboxCount)
+	near := 0
 	err = tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
 		id, uid, ok := splitMessageKey(k)
 		mv, err := decodeMessageRef(v)
@@ -200,7 +220,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 			f.danglingMessages = append(f.danglingMessages, k)
 			return nil
 		}
-		e := blobs.find(mv.GUID)
+		e := blobs.findNear(mv.GUID, &near)
 		if e == nil || e.bad {
 			add("dangling", "", 0, "%s %q uid %d: message %s is missing", mb.Account, mb.Name, uid, mv.GUID)
 			f.danglingMessages = append(f.danglingMessages, k)
@@ -307,7 +327,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 
 	f.blobs, f.indexed = blobs, indexed
 	if sc != nil {
-		f.addOrphans(sc, files, limits)
+		f.addOrphans(sc, files, limits, nil)
 	}
 	return f, nil
 }
@@ -317,6 +337,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 // then be made again with the scan, which also sees what follows from it
 // (dangling messages, counters without them).
 func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[uint64]int64) bool {
+	matched := make(map[uint64][]bool, len(sc.byContainer)) // records a blob entry points at
 	for _, e := range f.blobs {
 		if e.bad {
 			continue
@@ -325,25 +346,39 @@ func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[u
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && f.indexed[b.Container]) {
 			continue
 		}
-		if !sc.holds(e.guid, b) {
+		i, ok := sc.holdsAt(e.guid, b)
+		if !ok {
 			return false
 		}
+		m := matched[b.Container]
+		if m == nil {
+			m = make([]bool, len(sc.byContainer[b.Container]))
+			matched[b.Container] = m
+		}
+		m[i] = true
 	}
-	f.addOrphans(sc, files, limits)
+	f.addOrphans(sc, files, limits, matched)
 	return true
 }
 
 // addOrphans reports the intact records that nothing points at, once per
-// GUID however many copies the containers hold.
-func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map[uint64]int64) {
+// GUID however many copies the containers hold. matched, if not nil,
+// marks the records of each container that a blob entry points at, as
+// joinScan found them: only the others need a look-up.
+func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map[uint64]int64, matched map[uint64][]bool) {
 	var reported map[GUID]bool
+	near := 0
 	for _, id := range sc.ids {
 		if _, known := limits[id]; !known && f.indexed[id] {
 			continue // a container begun after the check started: uncommitted bytes
 		}
-		for _, r := range sc.byContainer[id] {
+		m := matched[id]
+		for i, r := range sc.byContainer[id] {
+			if m != nil && m[i] {
+				continue
+			}
 			g, loc := r.guid, r.loc
-			e := f.blobs.find(g)
+			e := f.blobs.findNear(g, &near)
 			if e != nil && e.ref.Container == loc.container && e.ref.Offset == loc.offset {
 				continue
 			}

@@ -74,11 +74,17 @@ type storeScan struct {
 	// order; ids lists the containers in id order.
 	byContainer map[uint64][]scannedRecord
 	ids         []uint64
-	tombstones  map[GUID]bool
-	ends        map[uint64]int64 // container id -> end of its last valid record
-	problems    []Problem
-	count       int64
-	bytes       int64
+	// tombs holds each container's tombstones; tombstoned is built from
+	// them when an orphan candidate needs it. Compaction keeps tombstones
+	// while the record they cover exists elsewhere, so a store can hold
+	// tens of thousands: a map of them, filled as the scan goes, cost a
+	// check a tenth of its page faults in rehashing.
+	tombs      map[uint64][]GUID
+	tombstoned map[GUID]bool
+	ends       map[uint64]int64 // container id -> end of its last valid record
+	problems   []Problem
+	count      int64
+	bytes      int64
 	// byGUID is built only when a verification needs records by GUID: a
 	// clean check matches blob entries by location.
 	byGUID map[GUID]recLoc
@@ -98,6 +104,23 @@ func (sc *storeScan) records() map[GUID]recLoc {
 		}
 	}
 	return sc.byGUID
+}
+
+// isTombstoned reports whether a tombstone of g was found.
+func (sc *storeScan) isTombstoned(g GUID) bool {
+	if sc.tombstoned == nil {
+		n := 0
+		for _, ts := range sc.tombs {
+			n += len(ts)
+		}
+		sc.tombstoned = make(map[GUID]bool, n)
+		for _, ts := range sc.tombs {
+			for _, t := range ts {
+				sc.tombstoned[t] = true
+			}
+		}
+	}
+	return sc.tombstoned[g]
 }
 
 // messageCount is the number of message records found.
@@ -134,7 +157,7 @@ func (sc *storeScan) holdsAt(g GUID, b blobRef) (int, bool) {
 // the result does not depend on timing.
 // records is how many message records to expect, to size the maps.
 func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, records int, progress func(done, total int64)) (*storeScan, error) {
-	sc := &storeScan{byContainer: make(map[uint64][]scannedRecord, len(files)), tombstones: make(map[GUID]bool), ends: make(map[uint64]int64)}
+	sc := &storeScan{byContainer: make(map[uint64][]scannedRecord, len(files)), tombs: make(map[uint64][]GUID), ends: make(map[uint64]int64)}
 	ids := make([]uint64, 0, len(files))
 	var total int64
 	for id, p := range files {
@@ -242,8 +265,8 @@ func (sc *storeScan) merge(cs *containerScan) {
 	sc.problems = append(sc.problems, cs.problems...)
 	sc.ids = append(sc.ids, cs.id)
 	sc.byContainer[cs.id] = cs.records
-	for _, g := range cs.tombstones {
-		sc.tombstones[g] = true
+	if len(cs.tombstones) > 0 {
+		sc.tombs[cs.id] = cs.tombstones
 	}
 	if cs.ok {
 		sc.ends[cs.id] = cs.end

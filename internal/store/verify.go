@@ -382,7 +382,7 @@ func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map
 			if e != nil && e.ref.Container == loc.container && e.ref.Offset == loc.offset {
 				continue
 			}
-			if sc.tombstones[g] {
+			if sc.isTombstoned(g) {
 				continue
 			}
 			if e != nil && !e.bad {

@@ -321,6 +321,13 @@ type compactOutput struct {
 	recycled bool // the file was a source: bytes of it may follow size
 }
 
+// endMark is a zero record header: a scan ends at it. A recycled output
+// keeps one after its new records until it is cut to length, so that a
+// scan of it after a crash (a --rebuild-index, which has no intents to
+// go by) never reaches the old source's records, deleted messages among
+// them.
+var endMark [recordHeaderSize]byte
+
 // allocOutputs allocates the output of every group and commits their
 // intents "copying", in one transaction: a transaction costs two fsyncs,
 // and a run has a group per output container.
@@ -366,6 +373,7 @@ func (s *Store) newCompactOutput(id uint64, recycled string, buf []byte) (*compa
 		if err != nil {
 			return nil, fmt.Errorf("store: compaction output: %w", err)
 		}
+		// Its records end at the first already (hideRecords).
 		if _, err := f.WriteAt(encodeContainerHeader(id, s.opts.Now()), 0); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("store: compaction output: %w", err)
@@ -397,11 +405,15 @@ func (o *compactOutput) flush() error {
 	if len(o.buf) == 0 {
 		return nil
 	}
+	n := len(o.buf)
+	if o.recycled {
+		o.buf = append(o.buf, endMark[:]...) // overwritten by the next flush
+	}
 	if _, err := o.f.WriteAt(o.buf, o.size); err != nil {
 		return err
 	}
-	_ = unix.SyncFileRange(int(o.f.Fd()), o.size, int64(len(o.buf)), unix.SYNC_FILE_RANGE_WRITE)
-	o.size += int64(len(o.buf))
+	_ = unix.SyncFileRange(int(o.f.Fd()), o.size, int64(n), unix.SYNC_FILE_RANGE_WRITE)
+	o.size += int64(n)
 	o.buf = o.buf[:0]
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/axmail/axmail/internal/durable"
 )
 
@@ -115,6 +117,9 @@ func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool, err erro
 	if i == len(r.started) || !r.s.retireContainer(id) {
 		return "", false, nil
 	}
+	if err := hideRecords(path); err != nil {
+		return "", false, err
+	}
 	root := filepath.Dir(filepath.Dir(filepath.Dir(path))) // <root>/containers/<fan-out>/<file>
 	dst = r.s.layout.file(root, r.outputs[i])
 	if err := durable.MakeDirs(filepath.Dir(dst), 0o750); err != nil {
@@ -126,6 +131,22 @@ func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool, err erro
 	r.prepared[i] = dst
 	r.s.recycled.Add(1)
 	return dst, true, nil
+}
+
+// hideRecords ends a source's records at its first one, durably, before
+// it is recycled: a scan of the file after a crash, by a --rebuild-index
+// that has no intents to go by, must not find the old records (deleted
+// messages among them) at an output's path.
+func hideRecords(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(endMark[:], containerHeaderSize); err != nil {
+		return err
+	}
+	return unix.Fdatasync(int(f.Fd()))
 }
 
 // result waits for group i's copy; ok is false if ctx ended first. Groups

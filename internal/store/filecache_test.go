@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"slices"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -131,5 +132,70 @@ func TestCompactionRecyclesOnlyIdleSources(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A recycled source never shows its old records, whenever the scan comes:
+// after hideRecords, after its new header, and after every flush of new
+// records, until finishGroup cuts it to length.
+func TestRecycledOutputHidesOldRecords(t *testing.T) {
+	s := openTest(t, Options{ContainerSize: 128 << 10})
+	appendInbox(t, s, 0, 60, 4000) // about two sealed containers
+	s.filesMu.Lock()
+	var ids []uint64
+	for id := range s.files {
+		ids = append(ids, id)
+	}
+	s.filesMu.Unlock()
+	slices.Sort(ids)
+	src, _ := s.containerPath(ids[0])
+	from, _ := s.containerPath(ids[1])
+	records := func(path string) (n int) {
+		t.Helper()
+		_, err := scanContainer(path, -1, nil, true, func(*Record) error { n++; return nil }, func(p ScanProblem) {
+			t.Errorf("scan of %s: %v", path, p)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if records(src) == 0 {
+		t.Fatal("the source holds no records to hide")
+	}
+	if err := hideRecords(src); err != nil {
+		t.Fatal(err)
+	}
+	if n := records(src); n != 0 {
+		t.Fatalf("%d records visible after hideRecords", n)
+	}
+	out, err := s.newCompactOutput(1<<40, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.f.Close()
+	if n := records(src); n != 0 {
+		t.Fatalf("%d records visible after the new header", n)
+	}
+	want := 0
+	_, err = scanContainer(from, -1, nil, true, func(r *Record) error {
+		if _, err := out.add(r); err != nil {
+			return err
+		}
+		if want++; want%5 == 0 {
+			if err := out.flush(); err != nil {
+				return err
+			}
+			if n := records(src); n != want {
+				t.Fatalf("%d records visible after %d were copied", n, want)
+			}
+		}
+		return nil
+	}, func(p ScanProblem) { t.Fatal(p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want < 10 {
+		t.Fatalf("copied only %d records", want)
 	}
 }

@@ -725,7 +725,7 @@ func (s *Store) clearIntents(outs []uint64) error {
 
 // recycleFunc offers the file of a source whose group was switched for
 // reuse as another output (copyRun.recycle).
-type recycleFunc func(id uint64, path string) (dst string, ok bool, err error)
+type recycleFunc func(id uint64, path string) (dst string, ok bool)
 
 // applyIntent does to the files what the intent of the group whose output
 // is out says: remove the output of a group never switched to, or the
@@ -766,11 +766,7 @@ func (s *Store) applyIntent(out uint64, recycle recycleFunc) error {
 				continue
 			}
 			if recycle != nil {
-				dst, ok, err := recycle(id, path)
-				if err != nil {
-					return fmt.Errorf("store: finish compaction: %w", err)
-				}
-				if ok {
+				if dst, ok := recycle(id, path); ok {
 					dirs[filepath.Dir(path)], dirs[filepath.Dir(dst)] = true, true
 					s.log.Debug("container recycled", "path", path, "as", dst)
 					continue

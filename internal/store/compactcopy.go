@@ -102,12 +102,13 @@ func (r *copyRun) start(i int) (recycled string) {
 
 // recycle moves the file of source id, whose group was switched, to the
 // output path of the first group no copier has begun, if there is one and
-// no reader holds the source; dst is where it went. The move is not yet
-// durable: the caller syncs both directories before the switched group's
-// intent may go. Until then a crash leaves the file either where it was,
-// which that intent removes, or at the output's path, which the output's
-// intent ("copying") removes.
-func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool, err error) {
+// no reader holds the source; dst is where it went. When it does not (or
+// fails: logged), the caller deletes the file as usual. The move is not
+// yet durable: the caller syncs both directories before the switched
+// group's intent may go. Until then a crash leaves the file either where
+// it was, which that intent removes, or at the output's path, which the
+// output's intent ("copying") removes.
+func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	i := 0
@@ -115,22 +116,24 @@ func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool, err erro
 		i++
 	}
 	if i == len(r.started) || !r.s.retireContainer(id) {
-		return "", false, nil
-	}
-	if err := hideRecords(path); err != nil {
-		return "", false, err
+		return "", false
 	}
 	root := filepath.Dir(filepath.Dir(filepath.Dir(path))) // <root>/containers/<fan-out>/<file>
 	dst = r.s.layout.file(root, r.outputs[i])
-	if err := durable.MakeDirs(filepath.Dir(dst), 0o750); err != nil {
-		return "", false, err
+	err := hideRecords(path)
+	if err == nil {
+		err = durable.MakeDirs(filepath.Dir(dst), 0o750)
 	}
-	if err := os.Rename(path, dst); err != nil {
-		return "", false, err
+	if err == nil {
+		err = os.Rename(path, dst)
+	}
+	if err != nil {
+		r.s.log.Warn("compaction: a source could not be recycled; removing it", "path", path, "err", err)
+		return "", false
 	}
 	r.prepared[i] = dst
 	r.s.recycled.Add(1)
-	return dst, true, nil
+	return dst, true
 }
 
 // hideRecords ends a source's records at its first one, durably, before

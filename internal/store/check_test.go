@@ -24,17 +24,7 @@ func TestCheckFindsAndRepairs(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, Options{})
 	const a = "a@example.org"
-	var guids []GUID
-	var mb MailboxID
-	for i := range 6 {
-		p, err := s.Append(ctx, a, "INBOX", testMessage(i, 500), 0, nil, time.Time{}, Quota{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, _ := s.Message(p.Mailbox, p.UID)
-		guids = append(guids, info.GUID)
-		mb = p.Mailbox
-	}
+	guids, mb := appendGUIDs(t, s, a, 6, 500)
 	// Break the index behind the store's back: an orphan (blob entry and
 	// message gone), a dangling message (blob gone) and a wrong counter.
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -91,17 +81,7 @@ func TestCheckFindsAndRepairs(t *testing.T) {
 func TestCheckFindsOrphanWhenIndexIsOtherwiseIntact(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, Options{})
-	var guids []GUID
-	var mb MailboxID
-	for i := range 6 {
-		p, err := s.Append(ctx, "a", "INBOX", testMessage(i, 500), 0, nil, time.Time{}, Quota{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, _ := s.Message(p.Mailbox, p.UID)
-		guids = append(guids, info.GUID)
-		mb = p.Mailbox
-	}
+	guids, mb := appendGUIDs(t, s, "a", 6, 500)
 	orphan := s.blobOf(t, guids[2])
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketBlobs).Delete(guids[2][:]); err != nil {

@@ -32,6 +32,24 @@ func (s *Store) activeID(t testing.TB) uint64 {
 	return id
 }
 
+// appendGUIDs appends n test messages of size bytes to account's INBOX
+// and returns their GUIDs, in order, and the mailbox.
+func appendGUIDs(t testing.TB, s *Store, account string, n, size int) ([]GUID, MailboxID) {
+	t.Helper()
+	var guids []GUID
+	var mb MailboxID
+	for i := range n {
+		p, err := s.Append(context.Background(), account, "INBOX", testMessage(i, size), 0, nil, time.Time{}, Quota{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, _ := s.Message(p.Mailbox, p.UID)
+		guids = append(guids, info.GUID)
+		mb = p.Mailbox
+	}
+	return guids, mb
+}
+
 // appendInbox appends messages from..from+n-1, of size bytes each, to
 // account a's INBOX.
 func appendInbox(t testing.TB, s *Store, from, n, size int) {

@@ -19,15 +19,7 @@ func TestSeveralLocations(t *testing.T) {
 	ctx := context.Background()
 	dir, second := t.TempDir(), t.TempDir()
 	s := openTest(t, Options{DataDir: dir, ContainerSize: 64 << 10, Dirs: 4})
-	var guids []GUID
-	for i := range 40 {
-		p, err := s.Append(ctx, "a", "INBOX", testMessage(i, 4000), 0, nil, time.Time{}, Quota{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, _ := s.Message(p.Mailbox, p.UID)
-		guids = append(guids, info.GUID)
-	}
+	guids, _ := appendGUIDs(t, s, "a", 40, 4000)
 	s.Close()
 	// Move every sealed container of one sub-directory to the second path.
 	moved := 0

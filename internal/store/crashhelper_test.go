@@ -82,10 +82,12 @@ type crashEvent struct {
 	Mailbox string   `json:"mailbox,omitempty"`
 	UIDs    []uint32 `json:"uids,omitempty"`
 
-	// evCompactProgress, evCompactDone.
-	Done   int64 `json:"done,omitempty"`
-	Total  int64 `json:"total,omitempty"`
-	Millis int64 `json:"ms,omitempty"`
+	// evCompactProgress, evCompactDone; Recycled counts the sources
+	// recycled as outputs so far.
+	Done     int64 `json:"done,omitempty"`
+	Total    int64 `json:"total,omitempty"`
+	Millis   int64 `json:"ms,omitempty"`
+	Recycled int64 `json:"recycled,omitempty"`
 }
 
 // ackedPlacement is where an acknowledged message was placed.
@@ -507,7 +509,7 @@ func compactReporting(ctx context.Context, s *Store, out *eventWriter) error {
 	}
 	start := time.Now()
 	res, err := s.Compact(ctx, CompactOptions{Progress: func(done, total int64) {
-		_ = out.emit(crashEvent{Ev: evCompactProgress, Done: done, Total: total})
+		_ = out.emit(crashEvent{Ev: evCompactProgress, Done: done, Total: total, Recycled: s.recycled.Load()})
 	}})
 	if err != nil {
 		return fmt.Errorf("compact: %w", err)

@@ -514,14 +514,16 @@ func (s *Store) finishGroup(p *copiedGroup, r *sourceRemover) (groupOutcome, err
 	if len(p.copies) == 0 {
 		return res, s.finishIntent(out.id) // undoes the intent: removes the output
 	}
-	if err := s.switchGroup(p.copies, out, r.take()); err != nil {
-		return res, err
-	}
+	// Readers must find the output as soon as the switch points blobs at
+	// it; if the switch fails, undoing the intent forgets it again.
 	if out.size > containerHeaderSize {
 		s.filesMu.Lock()
 		s.files[out.id] = out.path
 		s.filesMu.Unlock()
 		res.output = true
+	}
+	if err := s.switchGroup(p.copies, out, r.take()); err != nil {
+		return res, err
 	}
 	for _, sc := range p.copies {
 		res.done = append(res.done, sc.c)

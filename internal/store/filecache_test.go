@@ -3,9 +3,12 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -198,4 +201,65 @@ func TestRecycledOutputHidesOldRecords(t *testing.T) {
 	if want < 10 {
 		t.Fatalf("copied only %d records", want)
 	}
+}
+
+// Readers that look messages up while compactions move them never fail:
+// a container gone between the index look-up and the open means the index
+// already points at the message's new place.
+func TestReadersDuringCompaction(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, Options{ContainerSize: 64 << 10})
+	kept := fillHalfDeleted(t, s, 600, 3000)
+	guids := make([]GUID, 0, len(kept))
+	for g := range kept {
+		guids = append(guids, g)
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	var reads atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				g := guids[i%len(guids)]
+				r, err := s.OpenMessage(g)
+				if err == nil {
+					var got []byte
+					got, err = io.ReadAll(r)
+					r.Close()
+					if err == nil && !bytes.Equal(got, kept[g]) {
+						err = fmt.Errorf("message %s read back wrong", g)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	for round := range 6 {
+		if round > 0 {
+			fillHalfDeleted(t, s, 100, 3000) // new garbage for the next pass
+		}
+		if _, err := s.Compact(ctx, CompactOptions{Threshold: 0.1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a reader failed during compaction: %v", err)
+	}
+	if reads.Load() == 0 {
+		t.Fatal("the readers read nothing")
+	}
+	t.Logf("%d reads during 6 compaction passes", reads.Load())
 }

@@ -89,8 +89,9 @@ func (r *MessageReader) Close() error {
 // OpenMessage opens a message body for reading with pread. The reader
 // stays valid even if compaction moves the message meanwhile.
 func (s *Store) OpenMessage(g GUID) (*MessageReader, error) {
-	// A compaction can delete the container between the index lookup and
-	// the open; the index then already points elsewhere, so look again.
+	// A compaction can delete (or recycle) the container between the
+	// index look-up and the open: it forgets a container only after the
+	// index points elsewhere, so look again.
 	for attempt := 0; ; attempt++ {
 		var b *blobValue
 		err := s.view(func(tx *bolt.Tx) error {
@@ -106,6 +107,9 @@ func (s *Store) OpenMessage(g GUID) (*MessageReader, error) {
 			return nil, err
 		}
 		path, ok := s.containerPath(b.Container)
+		if !ok && attempt < 3 {
+			continue
+		}
 		if !ok {
 			return nil, &TemporaryError{fmt.Errorf("container %016x of message %s is missing", b.Container, g)}
 		}

@@ -291,3 +291,58 @@ func TestOnlineCheckDuringWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A placement the store refused (here: over quota) is not a delivery: an
+// index rebuilt from the containers must not put the message there, while
+// the other recipient keeps it. Before and after a compaction, which
+// copies the record without its group's commit record.
+func TestRebuildSkipsRefusedPlacements(t *testing.T) {
+	for _, compact := range []bool{false, true} {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s := openTest(t, Options{DataDir: dir, ContainerSize: 64 << 10})
+		if _, err := s.Append(ctx, "full", "INBOX", testMessage(0, 500), 0, nil, time.Time{}, Quota{}); err != nil {
+			t.Fatal(err)
+		}
+		_, placed, err := s.Deliver(ctx, testMessage(1, 500), Delivery{Targets: []Target{
+			{Account: "ok", Mailbox: "INBOX"},
+			{Account: "full", Mailbox: "INBOX", Quota: Quota{Messages: 1}},
+		}})
+		if err != nil || placed[0].Err != nil || !errors.Is(placed[1].Err, ErrOverQuota) {
+			t.Fatalf("Deliver = %+v, %v; want the second target over quota", placed, err)
+		}
+		// Records after it must stay where the index says: its record
+		// changed size when the refused placement left it.
+		for i := range 3 {
+			if _, err := s.Append(ctx, "ok", "INBOX", testMessage(100+i, 500), 0, nil, time.Time{}, Quota{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustCheckClean(t, s)
+		if compact {
+			// Garbage in the first container, so that it is compacted.
+			appendInbox(t, s, 10, 30, 4000)
+			mb, _ := s.GetMailbox("a", "INBOX")
+			uids, _ := s.UIDs(mb.ID)
+			if _, err := s.Remove(ctx, mb.ID, uids); err != nil {
+				t.Fatal(err)
+			}
+			if res, err := s.Compact(ctx, CompactOptions{Threshold: 0.1}); err != nil || res.Compacted == 0 {
+				t.Fatalf("Compact = %+v, %v", res, err)
+			}
+		}
+		s.Close()
+		if _, err := RebuildIndex(ctx, Options{DataDir: dir}, nil); err != nil {
+			t.Fatal(err)
+		}
+		s = openTest(t, Options{DataDir: dir})
+		for account, want := range map[string]uint32{"ok": 4, "full": 1} {
+			mb, err := s.GetMailbox(account, "INBOX")
+			if err != nil || mb.Messages != want {
+				t.Errorf("compacted %v: %s's INBOX after the rebuild: %+v, %v; want %d messages", compact, account, mb, err, want)
+			}
+		}
+		mustCheckClean(t, s)
+		s.Close()
+	}
+}

@@ -107,15 +107,10 @@ func (s *Store) Deliver(ctx context.Context, body []byte, d Delivery) (GUID, []P
 	if err != nil {
 		return GUID{}, nil, &TemporaryError{err}
 	}
-	_, tz := d.InternalDate.Zone()
-	meta := &RecordMeta{InternalDate: d.InternalDate.Unix(), TZOffset: int32(tz)}
-	for _, t := range targets {
-		meta.Placements = append(meta.Placements, Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords})
-	}
-	mb := encodeMeta(meta)
+	head, metaLen := messageHead(guid, d, body, nil)
 	req := &appendReq{
-		guid: guid, head: encodeRecordHead(KindMessage, guid, mb, body), body: body,
-		metaLen: uint32(len(mb)), bodyLen: uint32(len(body)), summary: summary, d: d,
+		guid: guid, head: head, body: body,
+		metaLen: metaLen, bodyLen: uint32(len(body)), summary: summary, d: d,
 		done: make(chan appendResult, 1),
 	}
 	select {
@@ -140,6 +135,20 @@ func (s *Store) Deliver(ctx context.Context, body []byte, d Delivery) (GUID, []P
 			return GUID{}, nil, ErrClosed
 		}
 	}
+}
+
+// messageHead encodes the header and meta of a delivery's record: its
+// date and the targets for which keep is true (all when keep is nil).
+func messageHead(guid GUID, d Delivery, body []byte, keep func(int) bool) (head []byte, metaLen uint32) {
+	_, tz := d.InternalDate.Zone()
+	meta := &RecordMeta{InternalDate: d.InternalDate.Unix(), TZOffset: int32(tz)}
+	for i, t := range d.Targets {
+		if keep == nil || keep(i) {
+			meta.Placements = append(meta.Placements, Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords})
+		}
+	}
+	mb := encodeMeta(meta)
+	return encodeRecordHead(KindMessage, guid, mb, body), uint32(len(mb))
 }
 
 // newGUID returns a GUID whose first 8 bytes grow with time and the rest

@@ -186,6 +186,14 @@ func (w *committer) commit(batch []*appendReq) {
 	if synchronous {
 		group.flags |= commitSynchronous
 	}
+	// apply leaves out of a record the placements it refused: sizes again.
+	total = 0
+	for _, r := range batch {
+		total += r.size()
+	}
+	for _, t := range tombRecs {
+		total += int64(len(t))
+	}
 	crec := encodeRecord(KindCommit, GUID{}, encodeCommit(group.outcome()), nil)
 	group.end = a.size + total + int64(len(crec))
 	c, err := p.st.container(a.id)
@@ -325,26 +333,38 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 	off := base
 	results := make([][]Placed, len(batch))
 	for i, r := range batch {
-		b := &blobValue{Container: container, Offset: off, MetaLen: r.metaLen, BodyLen: r.bodyLen, Summary: r.summary}
+		b := &blobValue{Container: container, Offset: off, BodyLen: r.bodyLen, Summary: r.summary}
 		_, tz := r.d.InternalDate.Zone()
-		m := loggedMessage{guid: r.guid, offset: off, metaLen: r.metaLen, bodyLen: r.bodyLen, summary: r.summary,
-			date: r.d.InternalDate.Unix(), tz: int32(tz), uids: make([]uint32, len(r.d.Targets))}
-		size := r.size()
-		off += size
-		c.Size += size
+		m := loggedMessage{guid: r.guid, offset: off, bodyLen: r.bodyLen, summary: r.summary,
+			date: r.d.InternalDate.Unix(), tz: int32(tz)}
 		// The blob starts live with one reference held for the batch, so
 		// that addMessage accepts it; the hold is dropped below.
 		b.Refs = 1
 		st.blobs[r.guid] = b
 		placed := make([]Placed, len(r.d.Targets))
-		m.placements = make([]Placement, len(r.d.Targets))
+		refused := 0
 		for j, t := range r.d.Targets {
-			placed[j] = w.place(st, r, t)
-			m.placements[j] = Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords}
-			if placed[j].Err == nil {
-				m.uids[j] = placed[j].UID
+			if placed[j] = w.place(st, r, t); placed[j].Err != nil {
+				refused++
 			}
 		}
+		if refused > 0 && refused < len(placed) {
+			// The record names only the placements made: an index rebuilt
+			// from the containers (which compaction copies without their
+			// commit records) must not deliver where this one refused.
+			r.head, r.metaLen = messageHead(r.guid, r.d, r.body, func(j int) bool { return placed[j].Err == nil })
+		}
+		for j, t := range r.d.Targets {
+			if refused < len(placed) && placed[j].Err != nil {
+				continue
+			}
+			m.placements = append(m.placements, Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords})
+			m.uids = append(m.uids, placed[j].UID) // 0 when refused
+		}
+		b.MetaLen, m.metaLen = r.metaLen, r.metaLen
+		size := r.size()
+		off += size
+		c.Size += size
 		b.Refs--
 		if b.Refs > 0 {
 			c.Live += size

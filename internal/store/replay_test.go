@@ -197,3 +197,46 @@ func TestCommitterYieldsToWaitingWriters(t *testing.T) {
 		t.Errorf("%d index commits for 20 appends with no writer waiting, %d with one: the transaction should be held", alone, waiting)
 	}
 }
+
+// A group whose record lost a refused placement (over quota) replays as it
+// was acknowledged: the record and its commit record name the same
+// placements.
+func TestReplayOfARefusedPlacement(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var hold atomic.Bool
+	s, err := Open(Options{DataDir: dir, hooks: holdIndex(&hold)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"ok", "full"} {
+		if _, err := s.Append(ctx, a, "INBOX", testMessage(0, 500), 0, nil, time.Time{}, Quota{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hold.Store(true)
+	_, placed, err := s.Deliver(ctx, testMessage(1, 500), Delivery{Targets: []Target{
+		{Account: "full", Mailbox: "INBOX", Quota: Quota{Messages: 1}},
+		{Account: "ok", Mailbox: "INBOX", Flags: FlagFlagged},
+	}})
+	if err != nil || !errors.Is(placed[0].Err, ErrOverQuota) || placed[1].Err != nil {
+		t.Fatalf("Deliver = %+v, %v; want the first target over quota", placed, err)
+	}
+	if _, err := s.Append(ctx, "ok", "INBOX", testMessage(2, 500), 0, nil, time.Time{}, Quota{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, Options{DataDir: dir})
+	for account, want := range map[string]uint32{"ok": 3, "full": 1} {
+		mb, err := s.GetMailbox(account, "INBOX")
+		if err != nil || mb.Messages != want {
+			t.Fatalf("%s's INBOX after replay: %+v, %v; want %d messages", account, mb, err, want)
+		}
+	}
+	if mi, err := s.Message(placed[1].Mailbox, placed[1].UID); err != nil || mi.Flags != FlagFlagged {
+		t.Fatalf("the accepted placement after replay = %+v, %v", mi, err)
+	}
+	mustCheckClean(t, s)
+}

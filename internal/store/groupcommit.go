@@ -358,8 +358,12 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 			if refused < len(placed) && placed[j].Err != nil {
 				continue
 			}
+			var uid uint32 // 0: refused
+			if placed[j].Err == nil {
+				uid = placed[j].UID
+			}
 			m.placements = append(m.placements, Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords})
-			m.uids = append(m.uids, placed[j].UID) // 0 when refused
+			m.uids = append(m.uids, uid)
 		}
 		b.MetaLen, m.metaLen = r.metaLen, r.metaLen
 		size := r.size()

@@ -19,7 +19,7 @@ func TestSeveralLocations(t *testing.T) {
 	ctx := context.Background()
 	dir, second := t.TempDir(), t.TempDir()
 	s := openTest(t, Options{DataDir: dir, ContainerSize: 64 << 10, Dirs: 4})
-	guids, _ := appendGUIDs(t, s, "a", 40, 4000)
+	guids, _ := appendGUIDs(t, s, "a", 200, 4000)
 	s.Close()
 	// Move every sealed container of one sub-directory to the second path.
 	moved := 0
@@ -43,10 +43,44 @@ func TestSeveralLocations(t *testing.T) {
 	}
 	mustCheckClean(t, s)
 	// New containers still go somewhere these paths hold.
-	if _, err := s.Append(ctx, "a", "INBOX", testMessage(99, 70000), 0, nil, time.Time{}, Quota{}); err != nil {
+	if _, err := s.Append(ctx, "a", "INBOX", testMessage(999, 70000), 0, nil, time.Time{}, Quota{}); err != nil {
 		t.Fatal(err)
 	}
 	mustCheckClean(t, s)
+	// A compaction over both paths, recycling sources where they are.
+	mb, _ := s.GetMailbox("a", "INBOX")
+	uids, _ := s.UIDs(mb.ID)
+	var odd []uint32
+	for _, u := range uids {
+		if u%2 == 1 {
+			odd = append(odd, u)
+		}
+	}
+	if _, err := s.Remove(ctx, mb.ID, odd); err != nil {
+		t.Fatal(err)
+	}
+	before := s.recycled.Load()
+	if _, err := s.Compact(ctx, CompactOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s.recycled.Load() == before {
+		t.Error("no source was recycled")
+	}
+	for i, g := range guids {
+		if uint32(i+1)%2 == 0 { // UIDs 2, 4, ... are left
+			if got := readAll(t, s, g); !bytes.Equal(got, testMessage(i, 4000)) {
+				t.Fatalf("message %d differs after the compaction", i)
+			}
+		}
+	}
+	mustCheckClean(t, s)
+	s.filesMu.Lock()
+	for id, p := range s.files {
+		if !strings.HasPrefix(p, dir+"/") && !strings.HasPrefix(p, second+"/") {
+			t.Errorf("container %016x at %s, outside the store's paths", id, p)
+		}
+	}
+	s.filesMu.Unlock()
 }
 
 func TestSummaryCachedAtAppend(t *testing.T) {

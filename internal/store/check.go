@@ -4,10 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -158,15 +156,7 @@ func (sc *storeScan) holdsAt(g GUID, b blobRef) (int, bool) {
 // records is how many message records to expect, to size the maps.
 func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, records int, progress func(done, total int64)) (*storeScan, error) {
 	sc := &storeScan{byContainer: make(map[uint64][]scannedRecord, len(files)), tombs: make(map[uint64][]GUID), ends: make(map[uint64]int64)}
-	ids := make([]uint64, 0, len(files))
-	var total int64
-	for id, p := range files {
-		ids = append(ids, id)
-		if st, err := os.Stat(p); err == nil {
-			total += st.Size()
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids, sizes, total := containerSizes(files)
 	results := make([]*containerScan, len(ids))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -183,7 +173,7 @@ func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int
 				}
 				results[i] = scanOne(id, files[id], limit, known, records/max(1, len(ids)), &buf)
 				mu.Lock()
-				done += results[i].size
+				done += sizes[id]
 				if progress != nil {
 					progress(done, total)
 				}
@@ -213,7 +203,6 @@ feed:
 // containerScan is what one container holds.
 type containerScan struct {
 	id         uint64
-	size       int64
 	end        int64
 	ok         bool // readable; end is meaningful
 	records    []scannedRecord
@@ -231,9 +220,6 @@ type scannedRecord struct {
 // expect is how many message records the container likely holds.
 func scanOne(id uint64, path string, limit int64, known bool, expect int, buf *[]byte) *containerScan {
 	cs := &containerScan{id: id, records: make([]scannedRecord, 0, expect+expect/4+16)}
-	if st, err := os.Stat(path); err == nil {
-		cs.size = st.Size()
-	}
 	end, err := scanContainer(path, limit, buf, true, func(r *Record) error {
 		cs.count++
 		cs.bytes += r.size()

@@ -313,20 +313,17 @@ const (
 
 // compactOutput is the new container a group is copied to.
 type compactOutput struct {
-	id       uint64
-	path     string
-	f        *os.File
-	size     int64
-	buf      []byte
-	recycled bool // the file was a source: bytes of it may follow size
+	id   uint64
+	path string
+	f    *os.File
+	size int64
+	buf  []byte
+	// recycled says the file was a source: its old bytes may follow size,
+	// hidden behind an endMark after the new records until the file is cut
+	// to length, so that a scan after a crash (a --rebuild-index, which
+	// has no intents to go by) never reaches the old records.
+	recycled bool
 }
-
-// endMark is a zero record header: a scan ends at it. A recycled output
-// keeps one after its new records until it is cut to length, so that a
-// scan of it after a crash (a --rebuild-index, which has no intents to
-// go by) never reaches the old source's records, deleted messages among
-// them.
-var endMark [recordHeaderSize]byte
 
 // allocOutputs allocates the output of every group and commits their
 // intents "copying", in one transaction: a transaction costs two fsyncs,

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/axmail/axmail/internal/durable"
@@ -54,15 +53,8 @@ func RebuildIndex(ctx context.Context, opts Options, progress func(done, total i
 	for _, f := range foreign {
 		res.Problems = append(res.Problems, Problem{Kind: "foreign", Path: f.Path, Message: "not a container file name; left alone"})
 	}
-	ids := make([]uint64, 0, len(files))
-	var total, done int64
-	for id, p := range files {
-		ids = append(ids, id)
-		if st, err := os.Stat(p); err == nil {
-			total += st.Size()
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	ids, sizes, total := containerSizes(files)
+	var done int64
 	var entries []rebuildEntry
 	seen := make(map[GUID]bool)
 	tombs := make(map[GUID]bool)
@@ -107,9 +99,7 @@ func RebuildIndex(ctx context.Context, opts Options, progress func(done, total i
 		}
 		ends[id] = end
 		res.Containers++
-		if st, err := os.Stat(path); err == nil {
-			done += st.Size()
-		}
+		done += sizes[id]
 		if progress != nil {
 			progress(done, total)
 		}

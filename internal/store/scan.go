@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // scanWindow is how much of a container a scan holds at once. A window
@@ -13,6 +14,23 @@ import (
 // container read whole ran at a fifth of the speed of 1 MiB windows here,
 // because every byte left the cache between the read and the checksum.
 const scanWindow = 1 << 20
+
+// containerSizes lists the containers' ids in order, with each file's size
+// (0 if it cannot be read: its scan reports why) and their sum, for the
+// progress of a scan over all of them.
+func containerSizes(files map[uint64]string) (ids []uint64, sizes map[uint64]int64, total int64) {
+	ids = make([]uint64, 0, len(files))
+	sizes = make(map[uint64]int64, len(files))
+	for id, p := range files {
+		ids = append(ids, id)
+		if st, err := os.Stat(p); err == nil {
+			sizes[id] = st.Size()
+			total += st.Size()
+		}
+	}
+	slices.Sort(ids)
+	return ids, sizes, total
+}
 
 // scanContainer reads every record of a container in order and calls fn
 // for each valid one. A corrupt record is reported to bad and the scan

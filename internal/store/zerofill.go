@@ -1,6 +1,10 @@
 package store
 
-import "golang.org/x/sys/unix"
+import (
+	"bytes"
+
+	"golang.org/x/sys/unix"
+)
 
 // The active container is filled with zeros ahead of its appends, in the
 // background. A write into bytes that already exist does not change the
@@ -101,16 +105,12 @@ func (a *activeContainer) dropZeros() error {
 	return a.f.Truncate(a.size)
 }
 
-// zeroHeader reports an all-zero record header: where zero-filled bytes
-// begin, never the start of a record (which begins with its magic).
+// endMark is an all-zero record header: a scan ends at it. It is where
+// zero-filled bytes begin, never the start of a record (which begins with
+// its magic); compaction writes one after the records of a recycled file.
+var endMark [recordHeaderSize]byte
+
+// zeroHeader reports an endMark at the start of b.
 func zeroHeader(b []byte) bool {
-	if len(b) < recordHeaderSize {
-		return false
-	}
-	for _, c := range b[:recordHeaderSize] {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
+	return len(b) >= recordHeaderSize && bytes.Equal(b[:recordHeaderSize], endMark[:])
 }

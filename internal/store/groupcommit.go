@@ -210,7 +210,13 @@ func (w *committer) commit(batch []*appendReq) {
 	}
 	bufs = append(bufs, tombRecs...)
 	bufs = append(bufs, crec)
+	// The group's message entries go into the index transaction while its
+	// records are written and synced: the committer waits for the disk
+	// there anyway, and nothing else uses the transaction meanwhile.
+	puts := make(chan error, 1)
+	go func() { puts <- p.st.putMessages() }()
 	if err := w.write(a, bufs); err != nil {
+		<-puts
 		s.log.Error("container write failed; sealing it", "path", a.path, "err", err)
 		w.abandon()
 		w.restartPending()
@@ -218,8 +224,19 @@ func (w *committer) commit(batch []*appendReq) {
 		return
 	}
 	if err := w.sync(a); err != nil {
+		<-puts
 		s.log.Error("container sync failed; sealing it", "path", a.path, "err", err)
 		w.abandon()
+		w.restartPending()
+		fail(err)
+		return
+	}
+	if err := <-puts; err != nil {
+		// Synced but not acknowledged, so it must not come back: cut it.
+		s.log.Error("index update failed; batch not stored", "err", err)
+		if terr := cutActive(a, group.start); terr != nil {
+			w.abandon()
+		}
 		w.restartPending()
 		fail(err)
 		return

@@ -55,6 +55,7 @@ func (w *committer) begin() (*pendingIndex, error) {
 		return nil, err
 	}
 	p := &pendingIndex{tx: tx, st: w.s.newTx(tx), since: time.Now()}
+	p.st.deferPuts = true
 	if err := w.sealAbandoned(p.st); err != nil {
 		_ = tx.Rollback()
 		return nil, err

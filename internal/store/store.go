@@ -53,6 +53,7 @@ type faultHooks struct {
 	write       func() error
 	sync        func() error
 	indexCommit func() error
+	indexPut    func() error // the committer's deferred message entries
 }
 
 func (o *Options) withDefaults() (Options, error) {

@@ -30,6 +30,17 @@ type txState struct {
 	// published counts the changes already published: the committer
 	// publishes a group's changes when it acknowledges the group.
 	published int
+	// deferPuts makes addMessage queue its message entry in puts instead
+	// of writing it: the committer writes a group's entries (putMessages)
+	// while the group's records sync, off its critical path.
+	deferPuts bool
+	puts      []messagePut
+}
+
+// messagePut is a message entry addMessage left for putMessages.
+type messagePut struct {
+	key []byte
+	v   *messageValue
 }
 
 func (s *Store) newTx(tx *bolt.Tx) *txState {
@@ -197,7 +208,9 @@ func (t *txState) addMessage(mb *Mailbox, v *messageValue) (uint32, error) {
 	mb.HighestModSeq++
 	v.ModSeq = mb.HighestModSeq
 	v.Flags &= flagsKnown
-	if err := t.tx.Bucket(bucketMessages).Put(messageKey(mb.ID, uid), v.encode()); err != nil {
+	if t.deferPuts {
+		t.puts = append(t.puts, messagePut{messageKey(mb.ID, uid), v})
+	} else if err := t.tx.Bucket(bucketMessages).Put(messageKey(mb.ID, uid), v.encode()); err != nil {
 		return 0, err
 	}
 	b.Refs++
@@ -271,8 +284,29 @@ func (mb *Mailbox) countFlags(f Flags, d int) {
 	}
 }
 
+// putMessages writes the message entries addMessage queued.
+func (t *txState) putMessages() error {
+	if h := t.s.opts.hooks; h != nil && h.indexPut != nil && len(t.puts) > 0 {
+		if err := h.indexPut(); err != nil {
+			return err
+		}
+	}
+	ms := t.tx.Bucket(bucketMessages)
+	for i, p := range t.puts {
+		if err := ms.Put(p.key, p.v.encode()); err != nil {
+			return err
+		}
+		t.puts[i] = messagePut{} // the values are not kept alive
+	}
+	t.puts = t.puts[:0]
+	return nil
+}
+
 // flush writes back everything the transaction changed.
 func (t *txState) flush() error {
+	if err := t.putMessages(); err != nil {
+		return err
+	}
 	mbs := t.tx.Bucket(bucketMailboxes)
 	for id, mb := range t.mailboxes {
 		if mb == nil {

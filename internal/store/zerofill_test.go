@@ -22,10 +22,17 @@ func TestZeroFillAheadOfAppends(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendInbox(t, s, 0, 20, 3000)
-	path, _ := s.containerPath(s.activeID(t))
+	// A fill starts after a write, when the zeros ahead run short: append
+	// until the container is zero-filled to its end (three fills).
+	appended := 0
+	path := ""
 	deadline := time.Now().Add(5 * time.Second)
 	for {
+		appendInbox(t, s, appended, 1, 3000)
+		appended++
+		if path == "" {
+			path, _ = s.containerPath(s.activeID(t))
+		}
 		st, err := os.Stat(path)
 		if err != nil {
 			t.Fatal(err)
@@ -33,22 +40,22 @@ func TestZeroFillAheadOfAppends(t *testing.T) {
 		if st.Size() == size {
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("active container is %d bytes, want it zero-filled to %d", st.Size(), size)
+		if appended == 200 || time.Now().After(deadline) {
+			t.Fatalf("active container is %d bytes after %d appends, want it zero-filled to %d", st.Size(), appended, size)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	mb, err := s.GetMailbox("a", "INBOX") // settles the index
-	if err != nil || mb.Messages != 20 {
-		t.Fatalf("INBOX = %+v, %v", mb, err)
+	if err != nil || mb.Messages != uint32(appended) {
+		t.Fatalf("INBOX = %+v, %v; want %d messages", mb, err, appended)
 	}
 
 	// A copy now is the store as a crash would leave it.
 	crashed := t.TempDir()
 	copyTree(t, dir, crashed)
 	c := openTest(t, Options{DataDir: crashed, ContainerSize: size})
-	if mb, err := c.GetMailbox("a", "INBOX"); err != nil || mb.Messages != 20 {
-		t.Fatalf("INBOX after a crash = %+v, %v", mb, err)
+	if mb, err := c.GetMailbox("a", "INBOX"); err != nil || mb.Messages != uint32(appended) {
+		t.Fatalf("INBOX after a crash = %+v, %v; want %d messages", mb, err, appended)
 	}
 	mustCheckClean(t, c)
 	if _, err := c.Append(ctx, "a", "INBOX", testMessage(99, 3000), 0, nil, time.Time{}, Quota{}); err != nil {

@@ -10,7 +10,9 @@
 #      Dovecot mdbox holding the same messages with the same half expunged;
 #   3. axcompact check vs cat of the same container files;
 #   (for information beside 2 and 3: cp+sync plus freeing the copy, as
-#   compaction frees its sources; cat of the containers and the index)
+#   compaction frees its sources; compactfloor, the file I/O alone that
+#   such a compaction cannot avoid, with and without freeing the sources;
+#   cat of the containers and the index)
 #   4. RSS growth per message with 1,000,000 messages in the hot cache.
 #
 # It exits non-zero only when a benchmark cannot run, never for a missed
@@ -95,7 +97,7 @@ rev=$(bench_rev)
 log "building axcompact and the benchmark programs"
 mkdir -p "$T/bin"
 go build -o "$T/bin/" ./cmd/axcompact ./scripts/bench/storefill ./scripts/bench/appendbench \
-	./scripts/bench/indexmem ./scripts/bench/mailgen
+	./scripts/bench/indexmem ./scripts/bench/mailgen ./scripts/bench/compactfloor
 BIN=$T/bin
 
 # --- 1. appends vs the serial fsync limit --------------------------------------
@@ -127,7 +129,9 @@ container_bytes=$(bytes_of "${containers[@]}")
 R[compact.container_bytes]=$container_bytes
 R[compact.containers]=${#containers[@]}
 log "store: ${#containers[@]} containers, $container_bytes bytes, ${R[storefill.removed]} messages removed; copying it"
-cp -a "$T/ax1" "$T/ax2"
+for c in ax2 fl1 fl2; do
+	cp -a "$T/ax1" "$T/$c"
+done
 
 # Dovecot: the same messages in an mdbox, the same half expunged.
 if [[ $SKIP_DOVECOT != 1 ]]; then
@@ -208,6 +212,20 @@ for i in 1 2; do
 	R[compact.$i.seconds]=$(calc "$t1 - $t0")
 	R[compact.$i.live_bytes]=$(json_int live_bytes "$T/compact$i.json")
 
+	# The floor: first leaving the sources (its output is then removed,
+	# untimed), then on the same sources freeing them.
+	mapfile -t fcontainers < <(containers_of "$T/fl$i")
+	log "2f.$i compactfloor --keep, then compactfloor"
+	prepare "${fcontainers[@]}"
+	"$BIN/compactfloor" --data-dir "$T/fl$i" --keep >"$T/floorkeep$i.out"
+	R[floorkeep.$i.seconds]=$(sed -n 's/^seconds //p' "$T/floorkeep$i.out")
+	rm -rf "$T/fl$i/floor"
+	prepare "${fcontainers[@]}"
+	"$BIN/compactfloor" --data-dir "$T/fl$i" >"$T/floor$i.out"
+	R[floor.$i.seconds]=$(sed -n 's/^seconds //p' "$T/floor$i.out")
+	R[floor.written_bytes]=$(sed -n 's/^written_bytes //p' "$T/floor$i.out")
+	rm -rf "$T/fl$i"
+
 	if [[ $SKIP_DOVECOT != 1 ]]; then
 		log "2e.$i doveadm purge"
 		mapfile -t mfiles < <(find "$DV/mail$i/storage" -name 'm.*' | sort)
@@ -229,6 +247,11 @@ R[compact.seconds]=$(calc "(${R[compact.1.seconds]} + ${R[compact.2.seconds]}) /
 R[compact.mbps]=$(calc "(${R[compact.1.live_bytes]} + ${R[compact.2.live_bytes]}) / 2 / ${R[compact.seconds]} / 1e6")
 R[compact.cp_ratio]=$(calc "${R[compact.mbps]} / ${R[cp.mbps]}")
 R[compact.cprm_ratio]=$(calc "${R[compact.mbps]} / ${R[cprm.mbps]}")
+R[floor.seconds]=$(calc "(${R[floor.1.seconds]} + ${R[floor.2.seconds]}) / 2")
+R[floorkeep.seconds]=$(calc "(${R[floorkeep.1.seconds]} + ${R[floorkeep.2.seconds]}) / 2")
+R[floor.cp_ratio]=$(calc "${R[floor.written_bytes]} / ${R[floor.seconds]} / 1e6 / ${R[cp.mbps]}")
+R[floorkeep.cp_ratio]=$(calc "${R[floor.written_bytes]} / ${R[floorkeep.seconds]} / 1e6 / ${R[cp.mbps]}")
+R[compact.floor_share]=$(calc "${R[floor.seconds]} / ${R[compact.seconds]}")
 if [[ $SKIP_DOVECOT != 1 ]]; then
 	R[dovecot.purge_seconds]=$(calc "(${R[dovecot.1.purge_seconds]} + ${R[dovecot.2.purge_seconds]}) / 2")
 	R[dovecot.after_bytes]=$(find "$DV/mail1/storage" -name 'm.*' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
@@ -330,6 +353,10 @@ row "axcompact run vs cp+sync" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+syn
 	"$(fmt "${R[compact.cp_ratio]}")x" ">= 0.7x" "$(verdict "${R[compact.cp_ratio]}" ">=" 0.7)"
 row "  ... vs cp+sync+rm" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+sync+rm $(fmt "${R[cprm.mbps]}" 1) MB/s" \
 	"$(fmt "${R[compact.cprm_ratio]}")x" "-" "(info)"
+row "  compactfloor vs cp+sync" "$(fmt "${R[floor.seconds]}") s" "cp+sync $(fmt "${R[cp.mbps]}" 1) MB/s" \
+	"$(fmt "${R[floor.cp_ratio]}")x" "-" "(info)"
+row "  ... not freeing the sources" "$(fmt "${R[floorkeep.seconds]}") s" "cp+sync $(fmt "${R[cp.mbps]}" 1) MB/s" \
+	"$(fmt "${R[floorkeep.cp_ratio]}")x" "-" "(info)"
 if [[ $SKIP_DOVECOT != 1 ]]; then
 	row "axcompact run vs doveadm purge" "$(fmt "${R[compact.seconds]}") s" "purge $(fmt "${R[dovecot.purge_seconds]}") s" \
 		"$(fmt "${R[compact.dovecot_ratio]}")x" ">= 1.5x" "$(verdict "${R[compact.dovecot_ratio]}" ">=" 1.5)"
@@ -357,6 +384,7 @@ echo "  compaction store: $COMPACT_MESSAGES x 8 KiB in ${R[compact.containers]} 
 echo "  axcompact run: ${R[compact.compacted]} containers, ${R[compact.live_records]} live records, ${R[compact.live_bytes]} live bytes in $(fmt "${R[compact.1.seconds]}") s and $(fmt "${R[compact.2.seconds]}") s"
 echo "  cp+sync: $(fmt "${R[cp.1.seconds]}") s and $(fmt "${R[cp.2.seconds]}") s for ${R[compact.container_bytes]} bytes"
 echo "  rm+sync of that copy: $(fmt "${R[rm.1.seconds]}") s and $(fmt "${R[rm.2.seconds]}") s"
+echo "  compactfloor (read all, write ${R[floor.written_bytes]} bytes, sync, unlink): $(fmt "${R[floor.1.seconds]}") s and $(fmt "${R[floor.2.seconds]}") s; with --keep: $(fmt "${R[floorkeep.1.seconds]}") s and $(fmt "${R[floorkeep.2.seconds]}") s; axcompact run ran at $(fmt "${R[compact.floor_share]}") of the floor's speed"
 if [[ $SKIP_DOVECOT != 1 ]]; then
 	echo "  doveadm purge: $(fmt "${R[dovecot.1.purge_seconds]}") s and $(fmt "${R[dovecot.2.purge_seconds]}") s; mdbox ${R[dovecot.mdbox_files]} m.* files, ${R[dovecot.mdbox_bytes]} bytes -> ${R[dovecot.after_bytes]} after purge; ${R[dovecot.expunged]} expunged; imported at $(fmt "${R[dovecot.import_rate]}" 0) msg/s"
 fi

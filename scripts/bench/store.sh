@@ -246,6 +246,11 @@ R[cprm.mbps]=$(calc "$container_bytes / (${R[cp.seconds]} + ${R[rm.seconds]}) / 
 R[compact.seconds]=$(calc "(${R[compact.1.seconds]} + ${R[compact.2.seconds]}) / 2")
 R[compact.mbps]=$(calc "(${R[compact.1.live_bytes]} + ${R[compact.2.live_bytes]}) / 2 / ${R[compact.seconds]} / 1e6")
 R[compact.cp_ratio]=$(calc "${R[compact.mbps]} / ${R[cp.mbps]}")
+# The second cp+sync of a run is often much slower than the first (the
+# disk, not cp: see BENCHMARKS.md), which flatters the ratio of means;
+# the faster sample alone gives the conservative figure.
+R[cpfast.seconds]=$(awk -v a="${R[cp.1.seconds]}" -v b="${R[cp.2.seconds]}" 'BEGIN { printf "%.6f", (a < b) ? a : b }')
+R[compact.cpfast_ratio]=$(calc "${R[compact.mbps]} / ($container_bytes / ${R[cpfast.seconds]} / 1e6)")
 R[compact.cprm_ratio]=$(calc "${R[compact.mbps]} / ${R[cprm.mbps]}")
 R[floor.seconds]=$(calc "(${R[floor.1.seconds]} + ${R[floor.2.seconds]}) / 2")
 R[floorkeep.seconds]=$(calc "(${R[floorkeep.1.seconds]} + ${R[floorkeep.2.seconds]}) / 2")
@@ -351,6 +356,8 @@ for c in 1 16 64; do
 done
 row "axcompact run vs cp+sync" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+sync $(fmt "${R[cp.mbps]}" 1) MB/s" \
 	"$(fmt "${R[compact.cp_ratio]}")x" ">= 0.7x" "$(verdict "${R[compact.cp_ratio]}" ">=" 0.7)"
+row "  ... vs the faster cp+sync" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+sync $(fmt "$(calc "$container_bytes / ${R[cpfast.seconds]} / 1e6")" 1) MB/s" \
+	"$(fmt "${R[compact.cpfast_ratio]}")x" "-" "(info)"
 row "  ... vs cp+sync+rm" "$(fmt "${R[compact.mbps]}" 1) MB/s live" "cp+sync+rm $(fmt "${R[cprm.mbps]}" 1) MB/s" \
 	"$(fmt "${R[compact.cprm_ratio]}")x" "-" "(info)"
 row "  compactfloor vs cp+sync" "$(fmt "${R[floor.seconds]}") s" "cp+sync $(fmt "${R[cp.mbps]}" 1) MB/s" \

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
 )
 
 // activeContainer is the one file the committer appends to, from its
@@ -26,11 +27,16 @@ type activeContainer struct {
 	meanGroup int64
 }
 
-// cutActive truncates the active container back to size.
+// cutActive truncates the active container back to size, durably: what
+// it cuts is a synced group that was not acknowledged, which a replay
+// after a power loss must not find again.
 func cutActive(a *activeContainer, size int64) error {
 	a.waitZeros()
 	a.zeroed = size
-	return a.f.Truncate(size)
+	if err := a.f.Truncate(size); err != nil {
+		return err
+	}
+	return unix.Fdatasync(int(a.f.Fd()))
 }
 
 // ensureActive makes sure there is an active container with room for n

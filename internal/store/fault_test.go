@@ -85,6 +85,8 @@ func TestFailedIndexPutIsNotAcknowledged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	first := s
+	t.Cleanup(func() { first.Close() }) // if the test stops early; Close twice is fine
 	deliver := func(i int) (GUID, error) {
 		g, _, err := s.Deliver(ctx, testMessage(i, 500), Delivery{Targets: []Target{{Account: "a", Mailbox: Inbox}}})
 		return g, err

@@ -236,14 +236,16 @@ for i in 1 2; do
 		R[dovecot.$i.purge_seconds]=$(calc "$t1 - $t0")
 	fi
 done
+# mean2 KEY: the mean of the two samples R[KEY.1.seconds] and R[KEY.2.seconds].
+mean2() { calc "(${R[$1.1.seconds]} + ${R[$1.2.seconds]}) / 2"; }
 R[compact.live_bytes]=${R[compact.1.live_bytes]}
 R[compact.live_records]=$(json_int live_records "$T/compact1.json")
 R[compact.compacted]=$(json_int compacted "$T/compact1.json")
-R[cp.seconds]=$(calc "(${R[cp.1.seconds]} + ${R[cp.2.seconds]}) / 2")
+R[cp.seconds]=$(mean2 cp)
 R[cp.mbps]=$(calc "$container_bytes / ${R[cp.seconds]} / 1e6")
-R[rm.seconds]=$(calc "(${R[rm.1.seconds]} + ${R[rm.2.seconds]}) / 2")
+R[rm.seconds]=$(mean2 rm)
 R[cprm.mbps]=$(calc "$container_bytes / (${R[cp.seconds]} + ${R[rm.seconds]}) / 1e6")
-R[compact.seconds]=$(calc "(${R[compact.1.seconds]} + ${R[compact.2.seconds]}) / 2")
+R[compact.seconds]=$(mean2 compact)
 R[compact.mbps]=$(calc "(${R[compact.1.live_bytes]} + ${R[compact.2.live_bytes]}) / 2 / ${R[compact.seconds]} / 1e6")
 R[compact.cp_ratio]=$(calc "${R[compact.mbps]} / ${R[cp.mbps]}")
 # The second cp+sync of a run is often much slower than the first (the
@@ -252,8 +254,8 @@ R[compact.cp_ratio]=$(calc "${R[compact.mbps]} / ${R[cp.mbps]}")
 R[cpfast.seconds]=$(awk -v a="${R[cp.1.seconds]}" -v b="${R[cp.2.seconds]}" 'BEGIN { printf "%.6f", (a < b) ? a : b }')
 R[compact.cpfast_ratio]=$(calc "${R[compact.mbps]} / ($container_bytes / ${R[cpfast.seconds]} / 1e6)")
 R[compact.cprm_ratio]=$(calc "${R[compact.mbps]} / ${R[cprm.mbps]}")
-R[floor.seconds]=$(calc "(${R[floor.1.seconds]} + ${R[floor.2.seconds]}) / 2")
-R[floorkeep.seconds]=$(calc "(${R[floorkeep.1.seconds]} + ${R[floorkeep.2.seconds]}) / 2")
+R[floor.seconds]=$(mean2 floor)
+R[floorkeep.seconds]=$(mean2 floorkeep)
 R[floor.cp_ratio]=$(calc "${R[floor.written_bytes]} / ${R[floor.seconds]} / 1e6 / ${R[cp.mbps]}")
 R[floorkeep.cp_ratio]=$(calc "${R[floor.written_bytes]} / ${R[floorkeep.seconds]} / 1e6 / ${R[cp.mbps]}")
 R[compact.floor_share]=$(calc "${R[floor.seconds]} / ${R[compact.seconds]}")
@@ -265,19 +267,10 @@ if [[ $SKIP_DOVECOT != 1 ]]; then
 fi
 
 # check vs cat, on the compacted stores.
-cat_run() { # DIR: seconds to cat its containers
+cat_run() { # DIR [index]: seconds to cat its containers, and index.db too with "index" (check reads both)
 	local t0 t1 files
 	mapfile -t files < <(containers_of "$1")
-	prepare "${files[@]}"
-	t0=$(now)
-	cat "${files[@]}" >/dev/null
-	t1=$(now)
-	calc "$t1 - $t0"
-}
-catidx_run() { # DIR: seconds to cat its containers and index.db (check reads both)
-	local t0 t1 files
-	mapfile -t files < <(containers_of "$1")
-	files+=("$1/index.db")
+	[[ ${2:-} == index ]] && files+=("$1/index.db")
 	prepare "${files[@]}"
 	t0=$(now)
 	cat "${files[@]}" >/dev/null
@@ -290,7 +283,7 @@ R[check.containers]=${#containers[@]}
 R[check.problems]=0
 log "3. axcompact check of the compacted stores vs cat of their ${#containers[@]} containers"
 R[cat.1.seconds]=$(cat_run "$T/ax1")
-R[catidx.1.seconds]=$(catidx_run "$T/ax1")
+R[catidx.1.seconds]=$(cat_run "$T/ax1" index)
 for i in 1 2; do
 	mapfile -t containers < <(containers_of "$T/ax$i")
 	prepare "${containers[@]}"
@@ -306,12 +299,12 @@ for i in 1 2; do
 	fi
 	R[check.problems]=$((R[check.problems] + $(grep -c '"kind"' "$T/check$i.json" || true)))
 	R[cat.$((i + 1)).seconds]=$(cat_run "$T/ax$((i % 2 + 1))")
-	R[catidx.$((i + 1)).seconds]=$(catidx_run "$T/ax$((i % 2 + 1))")
+	R[catidx.$((i + 1)).seconds]=$(cat_run "$T/ax$((i % 2 + 1))" index)
 done
 R[cat.seconds]=$(calc "(${R[cat.1.seconds]} + ${R[cat.2.seconds]} + ${R[cat.3.seconds]}) / 3")
 R[catidx.seconds]=$(calc "(${R[catidx.1.seconds]} + ${R[catidx.2.seconds]} + ${R[catidx.3.seconds]}) / 3")
 R[check.index_bytes]=$(bytes_of "$T/ax1/index.db")
-R[check.seconds]=$(calc "(${R[check.1.seconds]} + ${R[check.2.seconds]}) / 2")
+R[check.seconds]=$(mean2 check)
 R[check.ratio]=$(calc "${R[cat.seconds]} / ${R[check.seconds]}")
 R[check.catidx_ratio]=$(calc "${R[catidx.seconds]} / ${R[check.seconds]}")
 rm -rf "$T/ax1" "$T/ax2"

@@ -173,7 +173,7 @@ func (w *committer) commit(batch []*appendReq) {
 		return
 	}
 	created := p.st.created
-	results, group, err := w.apply(p.st, batch, tombs, a.id, a.size)
+	results, group, dataEnd, err := w.apply(p.st, batch, tombs, a.id, a.size)
 	if err != nil {
 		s.log.Error("index update failed; batch not stored", "err", err)
 		w.restartPending()
@@ -186,16 +186,8 @@ func (w *committer) commit(batch []*appendReq) {
 	if synchronous {
 		group.flags |= commitSynchronous
 	}
-	// apply leaves out of a record the placements it refused: sizes again.
-	total = 0
-	for _, r := range batch {
-		total += r.size()
-	}
-	for _, t := range tombRecs {
-		total += int64(len(t))
-	}
 	crec := encodeRecord(KindCommit, GUID{}, encodeCommit(group.outcome()), nil)
-	group.end = a.size + total + int64(len(crec))
+	group.end = dataEnd + int64(len(crec))
 	c, err := p.st.container(a.id)
 	if err != nil {
 		w.restartPending()
@@ -291,7 +283,7 @@ func (w *committer) write(a *activeContainer, bufs [][]byte) error {
 	if err := pwritevAll(int(a.f.Fd()), bufs, a.size); err != nil {
 		return err
 	}
-	a.afterWrite(a.size, a.size+n, w.s.opts.ContainerSize)
+	a.afterWrite(a.size+n, w.s.opts.ContainerSize)
 	return nil
 }
 
@@ -337,18 +329,20 @@ func (w *committer) sync(a *activeContainer) error {
 }
 
 // apply records a batch in the index transaction, as it will be written
-// at base in the container, and describes it as a logged group.
-func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, container uint64, base int64) ([][]Placed, *loggedGroup, error) {
+// at base in the container, and describes it as a logged group. end is
+// where the batch's records and tombstones end: a record whose refused
+// placements apply left out is shorter than the one queued.
+func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, container uint64, base int64) (results [][]Placed, g *loggedGroup, end int64, err error) {
 	c, err := st.container(container)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if err := st.tx.Bucket(bucketMeta).Put(keyActive, u64key(container)); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	g := &loggedGroup{container: container, start: base, messages: make([]loggedMessage, len(batch)), tombs: tombs}
+	g = &loggedGroup{container: container, start: base, messages: make([]loggedMessage, len(batch)), tombs: tombs}
 	off := base
-	results := make([][]Placed, len(batch))
+	results = make([][]Placed, len(batch))
 	for i, r := range batch {
 		b := &blobValue{Container: container, Offset: off, BodyLen: r.bodyLen, Summary: r.summary}
 		_, tz := r.d.InternalDate.Zone()
@@ -365,22 +359,21 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 				refused++
 			}
 		}
-		if refused > 0 && refused < len(placed) {
-			// The record names only the placements made: an index rebuilt
-			// from the containers (which compaction copies without their
-			// commit records) must not deliver where this one refused.
-			r.head, r.metaLen = messageHead(r.guid, r.d, r.body, func(j int) bool { return placed[j].Err == nil })
+		// When some targets refused and some took it, the record names only
+		// the placements made: an index rebuilt from the containers (which
+		// compaction copies without their commit records) must not deliver
+		// where this one refused. When all refused, a tombstone covers it.
+		keepAll := refused == 0 || refused == len(placed)
+		keep := func(j int) bool { return keepAll || placed[j].Err == nil }
+		if !keepAll {
+			r.head, r.metaLen = messageHead(r.guid, r.d, r.body, keep)
 		}
 		for j, t := range r.d.Targets {
-			if refused < len(placed) && placed[j].Err != nil {
+			if !keep(j) {
 				continue
 			}
-			var uid uint32 // 0: refused
-			if placed[j].Err == nil {
-				uid = placed[j].UID
-			}
 			m.placements = append(m.placements, Placement{Account: t.Account, Mailbox: t.Mailbox, Flags: t.Flags, Keywords: t.Keywords})
-			m.uids = append(m.uids, uid)
+			m.uids = append(m.uids, placed[j].UID) // 0 when refused
 		}
 		b.MetaLen, m.metaLen = r.metaLen, r.metaLen
 		size := r.size()
@@ -399,11 +392,12 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 	q := st.tx.Bucket(bucketTombQueue)
 	for _, gd := range tombs {
 		c.Size += recordHeaderSize
+		off += recordHeaderSize // a tombstone is a bare header
 		if err := q.Delete(gd[:]); err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 	}
-	return results, g, nil
+	return results, g, off, nil
 }
 
 // place stores one request for one target; its error is the target's.

@@ -67,10 +67,11 @@ func (a *activeContainer) beforeWrite(end int64) {
 	}
 }
 
-// afterWrite records a group written over [start, end) and starts the
-// next fill when the zeros ahead run short and groups are small.
-func (a *activeContainer) afterWrite(start, end, limit int64) {
-	a.meanGroup += (end - start - a.meanGroup) / 8
+// afterWrite records a group written from a.size (not yet advanced) to
+// end and starts the next fill when the zeros ahead run short and groups
+// are small.
+func (a *activeContainer) afterWrite(end, limit int64) {
+	a.meanGroup += (end - a.size - a.meanGroup) / 8
 	a.zeroed = max(a.zeroed, end)
 	if a.filling != nil || a.zeroErr != nil || a.zeroed >= limit || a.zeroed-end >= zeroAhead || a.meanGroup >= zeroMaxGroup {
 		return

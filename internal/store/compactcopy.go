@@ -118,8 +118,7 @@ func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool) {
 	if i == len(r.started) || !r.s.retireContainer(id) {
 		return "", false
 	}
-	root := filepath.Dir(filepath.Dir(filepath.Dir(path))) // <root>/containers/<fan-out>/<file>
-	dst = r.s.layout.file(root, r.outputs[i])
+	dst = r.s.layout.sibling(path, r.outputs[i])
 	err := hideRecords(path)
 	if err == nil {
 		err = durable.MakeDirs(filepath.Dir(dst), 0o750)

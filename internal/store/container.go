@@ -61,8 +61,16 @@ type layout struct {
 	dirs  int
 }
 
+// file is the path of container id in location path:
+// <path>/containers/<fan-out>/<id>.axc.
 func (l *layout) file(path string, id uint64) string {
 	return filepath.Join(path, "containers", fmt.Sprintf("%03x", id%uint64(l.dirs)), fmt.Sprintf("%016x%s", id, containerExt))
+}
+
+// sibling is the path container id has in the location of the container
+// file at path.
+func (l *layout) sibling(path string, id uint64) string {
+	return l.file(filepath.Dir(filepath.Dir(filepath.Dir(path))), id)
 }
 
 // containerIDFromName parses "<16 hex>.axc"; ok is false for other names.

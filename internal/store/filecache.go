@@ -102,11 +102,16 @@ func (c *fileCache) releaseLocked(sf *sharedFile) {
 // drop forgets container id, which was removed or is about to be.
 func (c *fileCache) drop(id uint64) {
 	c.mu.Lock()
+	c.dropLocked(id)
+	c.mu.Unlock()
+}
+
+// dropLocked is drop with c.mu held.
+func (c *fileCache) dropLocked(id uint64) {
 	if sf, ok := c.files[id]; ok {
 		delete(c.files, id)
 		c.releaseLocked(sf)
 	}
-	c.mu.Unlock()
 }
 
 // retire forgets container id for good, as drop does, and keeps readers
@@ -116,19 +121,15 @@ func (c *fileCache) retire(id uint64) (idle bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.retired[id] = true
-	if sf, ok := c.files[id]; ok {
-		delete(c.files, id)
-		c.releaseLocked(sf)
-	}
+	c.dropLocked(id)
 	return c.readers[id] == 0
 }
 
 // closeAll drops every file; readers still holding one keep it open.
 func (c *fileCache) closeAll() {
 	c.mu.Lock()
-	for id, sf := range c.files {
-		delete(c.files, id)
-		c.releaseLocked(sf)
+	for id := range c.files {
+		c.dropLocked(id)
 	}
 	c.mu.Unlock()
 }

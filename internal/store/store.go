@@ -371,19 +371,22 @@ func (s *Store) Close() error {
 // forgetContainer removes a deleted container from the known files and
 // the readers' cache.
 func (s *Store) forgetContainer(id uint64) {
-	s.filesMu.Lock()
-	delete(s.files, id)
-	s.filesMu.Unlock()
+	s.unlistContainer(id)
 	s.fcache.drop(id)
 }
 
 // retireContainer forgets container id before its file is overwritten;
 // idle says that no reader holds the file, so that it may be.
 func (s *Store) retireContainer(id uint64) (idle bool) {
+	s.unlistContainer(id)
+	return s.fcache.retire(id)
+}
+
+// unlistContainer takes container id out of the store's file list.
+func (s *Store) unlistContainer(id uint64) {
 	s.filesMu.Lock()
 	delete(s.files, id)
 	s.filesMu.Unlock()
-	return s.fcache.retire(id)
 }
 
 // containerPath returns the path of a known container.

@@ -77,7 +77,7 @@ type storeScan struct {
 	// while the record they cover exists elsewhere, so a store can hold
 	// tens of thousands: a map of them, filled as the scan goes, cost a
 	// check a tenth of its page faults in rehashing.
-	tombs      map[uint64][]GUID
+	tombs      [][]GUID
 	tombstoned map[GUID]bool
 	ends       map[uint64]int64 // container id -> end of its last valid record
 	problems   []Problem
@@ -155,7 +155,7 @@ func (sc *storeScan) holdsAt(g GUID, b blobRef) (int, bool) {
 // the result does not depend on timing.
 // records is how many message records to expect, to size the maps.
 func scanAll(ctx context.Context, files map[uint64]string, limits map[uint64]int64, records int, progress func(done, total int64)) (*storeScan, error) {
-	sc := &storeScan{byContainer: make(map[uint64][]scannedRecord, len(files)), tombs: make(map[uint64][]GUID), ends: make(map[uint64]int64)}
+	sc := &storeScan{byContainer: make(map[uint64][]scannedRecord, len(files)), ends: make(map[uint64]int64)}
 	ids, sizes, total := containerSizes(files)
 	results := make([]*containerScan, len(ids))
 	next := make(chan int)
@@ -252,7 +252,7 @@ func (sc *storeScan) merge(cs *containerScan) {
 	sc.ids = append(sc.ids, cs.id)
 	sc.byContainer[cs.id] = cs.records
 	if len(cs.tombstones) > 0 {
-		sc.tombs[cs.id] = cs.tombstones
+		sc.tombs = append(sc.tombs, cs.tombstones)
 	}
 	if cs.ok {
 		sc.ends[cs.id] = cs.end

@@ -122,10 +122,6 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 
 	// Blobs against records. The bucket is in key order, so the table is
 	// sorted as it is filled.
-	var found map[GUID]recLoc
-	if sc != nil {
-		found = sc.records()
-	}
 	blobs := make(blobTable, 0, hint)
 	err := tx.Bucket(bucketBlobs).ForEach(func(k, v []byte) error {
 		var g GUID
@@ -149,7 +145,7 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 		if sc == nil || sc.holds(g, b) {
 			return nil
 		}
-		loc, ok := found[g]
+		loc, ok := sc.records()[g] // built on the first disagreement only
 		if ok && loc.metaLen == b.MetaLen && loc.bodyLen == b.BodyLen && (loc.container != b.Container || loc.offset != b.Offset) {
 			add("misplaced", files[loc.container], loc.offset, "message %s is here, index says container %016x offset %d", g, b.Container, b.Offset)
 			f.relocate[g] = loc

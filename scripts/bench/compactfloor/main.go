@@ -6,7 +6,8 @@
 // unlinks the sources. No index, no checksums, no records: a floor to
 // measure axcompact run against on the same disk (store.sh). With --keep
 // it shows what freeing the sources' space costs, which cp+sync, the
-// issue's peer, never pays.
+// issue's peer, never pays. It prints "key value" lines, keys prefixed by
+// --prefix, as the other benchmark programs do.
 package main
 
 import (
@@ -20,14 +21,17 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/axmail/axmail/internal/durable"
 )
 
 func main() {
 	dataDir := flag.String("data-dir", "", "store data directory (its containers are read, and removed unless --keep)")
 	keep := flag.Bool("keep", false, "leave the sources in place")
+	prefix := flag.String("prefix", "floor", "prefix of the keys printed")
 	flag.Parse()
 	if *dataDir == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: compactfloor --data-dir DIR [--keep]")
+		fmt.Fprintln(os.Stderr, "usage: compactfloor --data-dir DIR [--keep] [--prefix P]")
 		os.Exit(64)
 	}
 	start := time.Now()
@@ -36,7 +40,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "compactfloor:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("sources %d\nwritten_bytes %d\nseconds %.6f\n", n, written, time.Since(start).Seconds())
+	fmt.Printf("%[1]s.sources %[2]d\n%[1]s.written_bytes %[3]d\n%[1]s.seconds %.6[4]f\n", *prefix, n, written, time.Since(start).Seconds())
 }
 
 func run(dataDir string, keep bool) (sources int, written int64, err error) {
@@ -86,7 +90,7 @@ func run(dataDir string, keep bool) (sources int, written int64, err error) {
 	if err := closeOut(); err != nil {
 		return 0, 0, err
 	}
-	if err := syncDir(outDir); err != nil {
+	if err := durable.SyncDir(outDir); err != nil {
 		return 0, 0, err
 	}
 	if !keep {
@@ -124,13 +128,4 @@ func copyHalf(src string, out *os.File, off int64, buf []byte) (int64, error) {
 			return 0, err
 		}
 	}
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return unix.Fsync(int(d.Fd()))
 }

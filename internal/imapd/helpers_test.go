@@ -21,8 +21,8 @@ import (
 	"github.com/axmail/axmail/internal/auth"
 	"github.com/axmail/axmail/internal/directory"
 	"github.com/axmail/axmail/internal/mailtest"
-	"github.com/axmail/axmail/internal/message"
 	"github.com/axmail/axmail/internal/store"
+	"github.com/axmail/axmail/internal/storeconf"
 )
 
 // Fixture accounts and their passwords.
@@ -58,7 +58,7 @@ func ptr64(v int64) *int64 { return &v }
 func newEnv(t testing.TB, opts Options, wrap ...func(net.Listener) net.Listener) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, logs: &syncBuffer{}}
-	st, err := store.Open(store.Options{DataDir: t.TempDir(), Summarize: summarize})
+	st, err := store.Open(store.Options{DataDir: t.TempDir(), Summarize: storeconf.Summarize})
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
@@ -273,16 +273,6 @@ next:
 		return true
 	}
 	return false
-}
-
-// summarize is the daemon's store summary function (daemon.Summarize),
-// repeated here since imapd must not import the daemon.
-func summarize(r io.Reader) ([]byte, error) {
-	s, err := message.Summarize(r)
-	if err != nil {
-		return nil, err
-	}
-	return s.MarshalBinary()
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -37,8 +37,14 @@ func Lock(dataDir, holder string) (*DirLock, error) {
 		who, _ := os.ReadFile(path)
 		f.Close()
 		if errors.Is(err, unix.EWOULDBLOCK) {
-			if w := strings.TrimSpace(string(who)); w != "" {
+			w := strings.TrimSpace(string(who))
+			switch {
+			case w != "" && recordedAlive(w):
 				return nil, fmt.Errorf("%w (%s holds %s)", ErrLocked, w, path)
+			case w != "":
+				// The last process to record itself has exited: the holder
+				// is one that does not (flock(1), say), or has not yet.
+				return nil, fmt.Errorf("%w (%s; its last recorded holder, %s, has exited)", ErrLocked, path, w)
 			}
 			return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
 		}
@@ -48,6 +54,20 @@ func Lock(dataDir, holder string) (*DirLock, error) {
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(holder+" pid "+strconv.Itoa(os.Getpid())+"\n"), 0)
 	return &DirLock{f: f}, nil
+}
+
+// recordedAlive reports whether the process a lock file names ("<holder>
+// pid <n>") still runs; a record it cannot read counts as alive.
+func recordedAlive(who string) bool {
+	_, pid, ok := strings.Cut(who, " pid ")
+	if !ok {
+		return true
+	}
+	n, err := strconv.Atoi(pid)
+	if err != nil || n <= 0 {
+		return true
+	}
+	return unix.Kill(n, 0) != unix.ESRCH
 }
 
 // Unlock releases the lock.

@@ -146,7 +146,7 @@ func TestCrashDuringCompaction(t *testing.T) {
 	r.close()
 	// passTime estimates a whole pass per mode, so that kill delays spread
 	// over all of it and a few land after it.
-	passTime := map[string]time.Duration{modeCompact: 300 * time.Millisecond, modeCompactOnline: 300 * time.Millisecond}
+	passTime := map[string]time.Duration{modeCompact: 80 * time.Millisecond, modeCompactOnline: 80 * time.Millisecond}
 	interrupted, afterRecycling := 0, 0
 	for run := 1; run <= runs; run++ {
 		cfg := helperConfig{Mode: modeCompact, DataDir: dir, ContainerSize: containerSize, Run: run, Seed: rng.Uint64()}
@@ -154,13 +154,22 @@ func TestCrashDuringCompaction(t *testing.T) {
 			cfg.Mode, cfg.Workers = modeCompactOnline, 4
 		}
 		k := killPlan{after: evCompactStart, delay: randDuration(rng, 0, passTime[cfg.Mode]*6/5)}
+		if run%2 == 1 && afterRecycling < 2 {
+			// Passes this small recycle a source now and then, and kills
+			// spread over them rarely land after one: until two have, every
+			// other pass is killed as its first recycling is reported.
+			k = killPlan{after: evRecycled, orDone: true, delay: randDuration(rng, 0, 3*time.Millisecond)}
+		}
 		pk := killDuringCompaction(t, cfg, k, m)
-		if d := pk.passEstimate(k.delay); d > 0 {
-			passTime[cfg.Mode] = min(max((passTime[cfg.Mode]+d)/2, 20*time.Millisecond), 2*time.Second)
+		if d := pk.passEstimate(k.delay); d > 0 && (k.after == evCompactStart || pk.finished != nil) {
+			if pk.finished == nil {
+				d = (passTime[cfg.Mode] + d) / 2 // an estimate: moved halfway to
+			}
+			passTime[cfg.Mode] = min(max(d, 20*time.Millisecond), 2*time.Second)
 		}
 		if pk.finished == nil {
 			interrupted++
-			if pk.progress != nil && pk.progress.Recycled > 0 {
+			if pk.recycled {
 				afterRecycling++
 			}
 		}
@@ -192,6 +201,7 @@ func TestCrashDuringCompaction(t *testing.T) {
 type passKill struct {
 	progress *crashEvent // the last group done, if any
 	finished *crashEvent // the end of the pass, if it came
+	recycled bool        // a source was recycled before it
 	online   bool
 	acks     int
 	removals int
@@ -207,6 +217,8 @@ func killDuringCompaction(t *testing.T, cfg helperConfig, k killPlan, m *storeMo
 			pk.progress = &ev
 		case ev.Ev == evCompactDone && pk.finished == nil:
 			pk.finished = &ev
+		case ev.Ev == evRecycled && pk.finished == nil:
+			pk.recycled = true
 		case ev.Ev == evAdd:
 			pk.acks++
 		case ev.Ev == evRemoved:

@@ -65,6 +65,7 @@ const (
 	evCompactStart    = "compact-start"    // a compaction pass starts
 	evCompactProgress = "compact-progress" // a source container is done
 	evCompactDone     = "compact-done"     // a compaction pass returned
+	evRecycled        = "recycled"         // a source was recycled as an output
 )
 
 // crashEvent is one line of a helper's report.
@@ -508,9 +509,11 @@ func compactReporting(ctx context.Context, s *Store, out *eventWriter) error {
 		return err
 	}
 	start := time.Now()
+	stop := watchRecycling(s, out)
 	res, err := s.Compact(ctx, CompactOptions{Progress: func(done, total int64) {
 		_ = out.emit(crashEvent{Ev: evCompactProgress, Done: done, Total: total, Recycled: s.recycled.Load()})
 	}})
+	stop()
 	if err != nil {
 		return fmt.Errorf("compact: %w", err)
 	}
@@ -518,6 +521,31 @@ func compactReporting(ctx context.Context, s *Store, out *eventWriter) error {
 		return fmt.Errorf("compaction skipped damaged containers: %v", res.Skipped)
 	}
 	return out.emit(crashEvent{Ev: evCompactDone, Done: int64(res.Compacted), Total: int64(res.Candidates), Millis: time.Since(start).Milliseconds()})
+}
+
+// watchRecycling reports each source recycled, as soon as it is: progress
+// comes a group later, often after the pass's last recycling. It stops
+// when stop returns.
+func watchRecycling(s *Store, out *eventWriter) (stop func()) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		seen := s.recycled.Load()
+		tick := time.NewTicker(200 * time.Microsecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if n := s.recycled.Load(); n > seen {
+					seen = n
+					_ = out.emit(crashEvent{Ev: evRecycled, Recycled: n})
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // makeGarbage tops the live messages up to liveTarget bytes, then removes
@@ -592,13 +620,24 @@ func thinOut(t *testing.T, s *Store, m *storeModel, rng *rand.Rand, fraction flo
 type killPlan struct {
 	after string
 	delay time.Duration
+	// orDone starts the delay at the end of the pass if after does not
+	// come first.
+	orDone bool
 }
 
 func (k killPlan) String() string {
-	if k.after == "" {
+	switch {
+	case k.after == "":
 		return fmt.Sprintf("%v after start", k.delay)
+	case k.orDone:
+		return fmt.Sprintf("%v after %s (or the pass)", k.delay, k.after)
 	}
 	return fmt.Sprintf("%v after %s", k.delay, k.after)
+}
+
+// starts reports whether ev starts the kill's delay.
+func (k killPlan) starts(ev crashEvent) bool {
+	return ev.Ev == k.after || k.orDone && ev.Ev == evCompactDone
 }
 
 // helperProc is a running helper process.
@@ -677,7 +716,7 @@ func (p *helperProc) killAfter(t *testing.T, k killPlan, apply func(crashEvent))
 				t.Fatalf("helper ended before its kill (%v); stderr:\n%s", err, p.stderr.String())
 			}
 			apply(ev)
-			if fire == nil && ev.Ev == k.after {
+			if fire == nil && k.starts(ev) {
 				fire = time.After(k.delay)
 			}
 		case <-fire:

@@ -153,8 +153,13 @@ func RebuildIndex(ctx context.Context, opts Options, progress func(done, total i
 	res.Mailboxes = len(uniqueMailboxes(entries, tombs))
 	final := filepath.Join(o.DataDir, IndexFile)
 	if _, err := os.Stat(final); err == nil {
+		// A link, not a rename: index.db must exist at every instant, or
+		// a kill here would leave a store that Open refuses.
 		res.Backup = fmt.Sprintf("%s.bak-%d", final, o.Now().Unix())
-		if err := os.Rename(final, res.Backup); err != nil {
+		if err := removeStale(res.Backup); err != nil { // a rebuild in the same second
+			return res, err
+		}
+		if err := os.Link(final, res.Backup); err != nil {
 			return res, fmt.Errorf("store: rebuild index: %w", err)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,4 +262,90 @@ func writeConfig(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// bloatIndex appends n small messages to a new store from 32 goroutines
+// and removes all but every tenth in one call, which leaves most of
+// index.db free pages; it returns the data dir.
+func bloatIndex(t *testing.T, n int) string {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.Open(store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for w := range 32 {
+		wg.Go(func() {
+			for i := w; i < n; i += 32 {
+				body := fmt.Appendf(nil, "Subject: %d\r\n\r\n%s", i, bytes.Repeat([]byte("x"), 200))
+				if _, err := s.Append(ctx, "a@example.org", "INBOX", body, 0, nil, time.Time{}, store.Quota{}); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := s.GetMailbox("a@example.org", "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids, err := s.UIDs(mb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var del []uint32
+	for i, uid := range uids {
+		if i%10 != 0 {
+			del = append(del, uid)
+		}
+	}
+	if _, err := s.Remove(ctx, mb.ID, del); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestRunRewritesABloatedIndex(t *testing.T) {
+	dir := bloatIndex(t, 6000)
+	index := filepath.Join(dir, store.IndexFile)
+	st, err := os.Stat(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runJSON := func(args ...string) store.CompactResult {
+		t.Helper()
+		out, errOut, code := runTool(t, append([]string{"run", "--data-dir", dir, "--json"}, args...)...)
+		var res store.CompactResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || res.Index == nil {
+			t.Fatalf("run --json %v = %d, %q, stderr %q: %v", args, code, out, errOut, err)
+		}
+		return res
+	}
+	dry := runJSON("--dry-run")
+	if dry.Index.Rewritten || dry.Index.FreeBytes < 2*dry.Index.UsedBytes {
+		t.Fatalf("dry run: index %+v, want two thirds free and no rewrite", *dry.Index)
+	}
+	if now, _ := os.Stat(index); now.Size() != st.Size() {
+		t.Fatalf("--dry-run rewrote index.db: %d bytes, was %d", now.Size(), st.Size())
+	}
+	res := runJSON()
+	if !res.Index.Rewritten || res.Index.BytesAfter >= res.Index.Bytes {
+		t.Fatalf("run: index %+v, want it rewritten smaller", *res.Index)
+	}
+	if again := runJSON(); again.Index.Rewritten {
+		t.Fatalf("second run rewrote the index again: %+v", *again.Index)
+	}
+	out, _, code := runTool(t, "check", "--data-dir", dir, "--json")
+	var chk store.CheckResult
+	if err := json.Unmarshal([]byte(out), &chk); err != nil || code != 0 || chk.Messages != 600 || len(chk.Problems) != 0 {
+		t.Fatalf("check after the rewrite = %d, %+v, %v; want 600 messages and no problems", code, chk, err)
+	}
 }

@@ -91,9 +91,10 @@ func (g *globalOptions) withLock(opts store.Options, fn func() error) error {
 	return fn()
 }
 
-// withStore runs offline on the store, under the data-dir lock; when axd
-// holds the lock, it runs online through axd's control socket instead.
-func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store) error, online func(*control.Client) error) error {
+// withStore runs offline on the store, under the data-dir lock, then
+// closed (if not nil) once the store is closed, still under the lock; when
+// axd holds the lock, it runs online through axd's control socket instead.
+func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store) error, closed func(store.Options) error, online func(*control.Client) error) error {
 	opts, sock, err := g.storeOptions()
 	if err != nil {
 		return err
@@ -106,6 +107,9 @@ func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store
 		ferr := offline(s)
 		if err := s.Close(); ferr == nil {
 			ferr = err
+		}
+		if ferr == nil && closed != nil {
+			ferr = closed(opts)
 		}
 		return ferr
 	})

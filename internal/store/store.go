@@ -157,6 +157,9 @@ func Open(opts Options) (*Store, error) {
 	if err := durable.MakeDirs(o.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
+	if err := removeStale(filepath.Join(o.DataDir, indexCompactTemp)); err != nil {
+		return nil, err
+	}
 	s := &Store{
 		opts:      o,
 		layout:    layout{paths: o.Paths, dirs: o.Dirs},

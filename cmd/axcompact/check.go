@@ -84,7 +84,7 @@ func runCheck(ctx context.Context, g *globalOptions, o *checkOptions) error {
 		}
 		finish()
 		return report(res)
-	}, nil, func(c *control.Client) error {
+	}, func(c *control.Client) error {
 		res, err := c.Check(ctx, control.CheckRequest{Repair: o.repair}, progress)
 		if err != nil {
 			return err

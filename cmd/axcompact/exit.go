@@ -27,7 +27,8 @@ EXIT STATUS
   70  internal error
   74  I/O error reading or writing the store
   75  the data directory is locked and no axd answers on its control socket
-      (another axcompact runs), or --rebuild-index while axd runs: retry later
+      (another axcompact runs), or index or --rebuild-index while axd runs:
+      retry later
   78  bad configuration
 `
 

@@ -190,7 +190,7 @@ func TestLockHeldExits75(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lock.Unlock()
-	for _, cmd := range []string{"run", "check"} {
+	for _, cmd := range []string{"run", "check", "index"} {
 		_, errOut, code := runTool(t, cmd, "--data-dir", dir)
 		if code != 75 || !strings.Contains(errOut, "locked") || !strings.Contains(errOut, "axd pid") {
 			t.Fatalf("%s with the lock held = %d, %q; want 75 naming the holder", cmd, code, errOut)
@@ -313,39 +313,44 @@ func bloatIndex(t *testing.T, n int) string {
 	return dir
 }
 
-func TestRunRewritesABloatedIndex(t *testing.T) {
+func TestIndexShrinksABloatedIndex(t *testing.T) {
 	dir := bloatIndex(t, 6000)
 	index := filepath.Join(dir, store.IndexFile)
 	st, err := os.Stat(index)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runJSON := func(args ...string) store.CompactResult {
+	indexJSON := func(args ...string) store.IndexSpace {
 		t.Helper()
-		out, errOut, code := runTool(t, append([]string{"run", "--data-dir", dir, "--json"}, args...)...)
-		var res store.CompactResult
-		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || res.Index == nil {
-			t.Fatalf("run --json %v = %d, %q, stderr %q: %v", args, code, out, errOut, err)
+		out, errOut, code := runTool(t, append([]string{"index", "--data-dir", dir, "--json"}, args...)...)
+		var sp store.IndexSpace
+		if err := json.Unmarshal([]byte(out), &sp); err != nil || code != 0 {
+			t.Fatalf("index --json %v = %d, %q, stderr %q: %v", args, code, out, errOut, err)
 		}
-		return res
+		return sp
 	}
-	dry := runJSON("--dry-run")
-	if dry.Index.Rewritten || dry.Index.FreeBytes < 2*dry.Index.UsedBytes {
-		t.Fatalf("dry run: index %+v, want two thirds free and no rewrite", *dry.Index)
+	dry := indexJSON("--dry-run")
+	if dry.Rewritten || dry.FreeBytes < 2*dry.UsedBytes {
+		t.Fatalf("dry run: %+v, want two thirds free and no rewrite", dry)
 	}
 	if now, _ := os.Stat(index); now.Size() != st.Size() {
 		t.Fatalf("--dry-run rewrote index.db: %d bytes, was %d", now.Size(), st.Size())
 	}
-	res := runJSON()
-	if !res.Index.Rewritten || res.Index.BytesAfter >= res.Index.Bytes {
-		t.Fatalf("run: index %+v, want it rewritten smaller", *res.Index)
+	if sp := indexJSON(); !sp.Rewritten || sp.BytesAfter >= sp.Bytes {
+		t.Fatalf("index: %+v, want it rewritten smaller", sp)
 	}
-	if again := runJSON(); again.Index.Rewritten {
-		t.Fatalf("second run rewrote the index again: %+v", *again.Index)
+	if again := indexJSON(); again.Rewritten {
+		t.Fatalf("second run rewrote the index again: %+v", again)
 	}
 	out, _, code := runTool(t, "check", "--data-dir", dir, "--json")
 	var chk store.CheckResult
 	if err := json.Unmarshal([]byte(out), &chk); err != nil || code != 0 || chk.Messages != 600 || len(chk.Problems) != 0 {
 		t.Fatalf("check after the rewrite = %d, %+v, %v; want 600 messages and no problems", code, chk, err)
+	}
+	if _, _, code := runTool(t, "index", "--data-dir", dir, "--threshold", "101"); code != 64 {
+		t.Fatalf("index --threshold 101 = %d, want 64", code)
+	}
+	if _, errOut, code := runTool(t, "index", "--data-dir", t.TempDir()); code != 78 || !strings.Contains(errOut, "has no index.db") {
+		t.Fatalf("index of a directory without a store = %d, %q; want 78", code, errOut)
 	}
 }

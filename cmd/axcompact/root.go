@@ -41,8 +41,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "axcompact",
 		Short: "Compact and check axmail's message store",
-		Long: `axcompact reclaims the space of deleted messages (run) and verifies the
-store's consistency (check). It takes the data directory's lock and works
+		Long: `axcompact reclaims the space of deleted messages (run), verifies the
+store's consistency (check) and shrinks index.db to the pages it uses
+(index, offline only). It takes the data directory's lock and works
 offline; while axd holds the lock, it runs inside axd through axd's control
 socket. It is silent on success unless stdout is a terminal, so cron mails
 only what needs attention.` + "\n" + exitStatusHelp,
@@ -55,7 +56,7 @@ only what needs attention.` + "\n" + exitStatusHelp,
 		return &cli.ExitError{Code: exitUsage, Err: err}
 	})
 	g.addFlags(cmd)
-	cmd.AddCommand(newRunCmd(g), newCheckCmd(g))
+	cmd.AddCommand(newRunCmd(g), newCheckCmd(g), newIndexCmd(g))
 	return cmd
 }
 
@@ -91,10 +92,9 @@ func (g *globalOptions) withLock(opts store.Options, fn func() error) error {
 	return fn()
 }
 
-// withStore runs offline on the store, under the data-dir lock, then
-// closed (if not nil) once the store is closed, still under the lock; when
-// axd holds the lock, it runs online through axd's control socket instead.
-func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store) error, closed func(store.Options) error, online func(*control.Client) error) error {
+// withStore runs offline on the store, under the data-dir lock; when axd
+// holds the lock, it runs online through axd's control socket instead.
+func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store) error, online func(*control.Client) error) error {
 	opts, sock, err := g.storeOptions()
 	if err != nil {
 		return err
@@ -107,9 +107,6 @@ func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store
 		ferr := offline(s)
 		if err := s.Close(); ferr == nil {
 			ferr = err
-		}
-		if ferr == nil && closed != nil {
-			ferr = closed(opts)
 		}
 		return ferr
 	})

@@ -32,10 +32,7 @@ func newRunCmd(g *globalOptions) *cobra.Command {
 --threshold percent into new containers, verifying each checksum, then
 deletes the old containers. Killed at any moment, it loses nothing; the
 next run (or axd's start) finishes or undoes the interrupted step.
-Then, if at least --threshold percent of index.db (and 1 MiB) is free
-pages, it writes a new index.db without them and renames it into place.
-While axd runs, the compaction runs inside axd through its control socket,
-and index.db, which axd keeps open, is left as it is.
+While axd runs, the compaction runs inside axd through its control socket.
 A container with a damaged live record is skipped and reported (exit 2).` + "\n" + exitStatusHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -61,22 +58,12 @@ func runRun(ctx context.Context, g *globalOptions, o *runOptions) error {
 	}
 	progress, finish := cli.ByteProgress(g.stderr, g.quiet, "compacting")
 	defer finish()
-	var res store.CompactResult
 	return g.withStore(ctx, func(s *store.Store) error {
-		var err error
-		res, err = s.Compact(ctx, store.CompactOptions{Threshold: o.threshold / 100, DryRun: o.dryRun, Progress: progress})
-		finish()
-		return err
-	}, func(opts store.Options) error {
-		// Only offline: axd keeps the index open while it runs.
-		if ctx.Err() != nil {
-			return report(res) // interrupted: what was done, and the signal
-		}
-		sp, err := store.CompactIndex(opts, o.threshold/100, o.dryRun)
+		res, err := s.Compact(ctx, store.CompactOptions{Threshold: o.threshold / 100, DryRun: o.dryRun, Progress: progress})
 		if err != nil {
 			return err
 		}
-		res.Index = &sp
+		finish()
 		return report(res)
 	}, func(c *control.Client) error {
 		res, err := c.Compact(ctx, control.CompactRequest{Threshold: o.threshold / 100, DryRun: o.dryRun}, progress)
@@ -105,13 +92,6 @@ func reportRun(g *globalOptions, res store.CompactResult) error {
 		}
 		fmt.Fprintf(g.stdout, "%s %d of %d candidate containers: %s live copied, %s reclaimed in %s\n",
 			verb, max(res.Compacted, dryCount(res)), res.Candidates, human(res.LiveBytes), human(res.Reclaimed), res.Duration.Round(1e6))
-		if ix := res.Index; ix != nil && (ix.Rewritten || res.DryRun) {
-			fmt.Fprintf(g.stdout, "index.db: %s of %s free", human(ix.FreeBytes), human(ix.Bytes))
-			if ix.Rewritten {
-				fmt.Fprintf(g.stdout, ", rewritten to %s in %s", human(ix.BytesAfter), ix.Duration.Round(1e6))
-			}
-			fmt.Fprintln(g.stdout)
-		}
 	}
 	return nil
 }

@@ -99,8 +99,6 @@ type CompactResult struct {
 	Skipped     []Problem     `json:"skipped"`
 	Duration    time.Duration `json:"duration_ns"`
 	DryRun      bool          `json:"dry_run"`
-	// Index is what an offline run found and did in index.db (CompactIndex).
-	Index *IndexSpace `json:"index,omitempty"`
 }
 
 type candidate struct {

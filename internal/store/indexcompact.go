@@ -25,6 +25,10 @@ const indexCompactTemp = IndexFile + ".compact"
 // minIndexFree is the least free space worth a rewrite.
 const minIndexFree = 1 << 20
 
+// bloatedIndexFree is the free space from which Open suggests a rewrite
+// (when it is also half the pages or more).
+var bloatedIndexFree int64 = 64 << 20 // a variable for tests
+
 // indexCompactTxSize is the bytes of entries per transaction of the copy.
 // bbolt's cost per entry grows with the entries a transaction holds: a
 // 19 MB index took 300 ms to copy in one transaction, 100 ms in 64 KiB

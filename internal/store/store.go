@@ -198,6 +198,10 @@ func Open(opts Options) (*Store, error) {
 		s.db.Close()
 		return nil, err
 	}
+	if highWater, free := indexPages(s.db); free >= bloatedIndexFree && free*2 >= highWater {
+		s.log.Warn("index.db is mostly free pages; with axd stopped, axcompact index shrinks it",
+			"path", indexPath, "used_bytes", highWater-free, "free_bytes", free)
+	}
 	w := &committer{s: s}
 	go w.run()
 	return s, nil

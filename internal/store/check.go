@@ -74,7 +74,7 @@ type storeScan struct {
 	ids         []uint64
 	// tombs holds each container's tombstones; tombstoned is built from
 	// them when an orphan candidate needs it. Compaction keeps tombstones
-	// while the record they cover exists elsewhere, so a store can hold
+	// while the record they cover exists, so a store can hold
 	// tens of thousands: a map of them, filled as the scan goes, cost a
 	// check a tenth of its page faults in rehashing.
 	tombs      [][]GUID

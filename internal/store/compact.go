@@ -459,10 +459,6 @@ type copiedGroup struct {
 // copyGroup does steps 1 and 2 for a group of sources.
 // recycled is the file waiting at the output's path, if any.
 func (s *Store) copyGroup(group []candidate, output uint64, recycled string, buf, obuf *[]byte) (*copiedGroup, error) {
-	inGroup := make(map[uint64]bool, len(group))
-	for _, c := range group {
-		inGroup[c.id] = true
-	}
 	out, err := s.newCompactOutput(output, recycled, *obuf)
 	if err != nil {
 		return nil, err
@@ -470,7 +466,7 @@ func (s *Store) copyGroup(group []candidate, output uint64, recycled string, buf
 	defer func() { *obuf = out.buf[:0] }()
 	p := &copiedGroup{group: group, out: out}
 	for _, c := range group {
-		sc, problem, err := s.copySource(c, out, inGroup, buf)
+		sc, problem, err := s.copySource(c, out, buf)
 		if err != nil {
 			out.f.Close()
 			return nil, err
@@ -537,7 +533,7 @@ func (s *Store) finishGroup(p *copiedGroup, r *sourceRemover) (groupOutcome, err
 // copySource copies one source's live records (and the tombstones still
 // needed) to out. A problem means the source is left as it was and out is
 // cut back to where it stood.
-func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]bool, buf *[]byte) (sourceCopy, *ScanProblem, error) {
+func (s *Store) copySource(c candidate, out *compactOutput, buf *[]byte) (sourceCopy, *ScanProblem, error) {
 	sc := sourceCopy{c: c}
 	if err := out.flush(); err != nil {
 		return sc, nil, err
@@ -577,9 +573,13 @@ func (s *Store) copySource(c candidate, out *compactOutput, inGroup map[uint64]b
 				liveSeen++
 			}
 		case KindTombstone:
-			// Still needed while the dead record it covers exists in a
-			// container that this group does not remove.
-			keep = b != nil && !inGroup[b.Container]
+			// Still needed while the dead record it covers exists, even
+			// in this group: step 4 unlinks the sources one by one, and a
+			// kill between this one and the one holding the record would
+			// leave the record uncovered for a --rebuild-index. The next
+			// compaction of the output drops it: by then the switch has
+			// dropped the record's blob entry and the sources are gone.
+			keep = b != nil
 		}
 		if !keep {
 			return nil

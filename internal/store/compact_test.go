@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -191,4 +192,73 @@ func TestCompactCancelledLeavesNothing(t *testing.T) {
 			t.Fatalf("message %s changed", g)
 		}
 	}
+}
+
+// TestCompactKeepsTombstonesOfItsOwnSources: a group whose sources hold
+// both deleted records and their tombstones keeps the tombstones in its
+// output, for step 4 unlinks the sources one at a time. A kill after the
+// unlink of the tombstones' source, before that of the records', followed
+// by the loss of the index, must not bring the deleted messages back in a
+// --rebuild-index.
+func TestCompactKeepsTombstonesOfItsOwnSources(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	opts := Options{DataDir: dir, ContainerSize: 64 << 10}
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []uint32
+	var mb MailboxID
+	for i := range 12 { // two containers' worth
+		p, err := s.Append(ctx, "a@example.org", "INBOX", testMessage(i, 8000), 0, nil, time.Time{}, Quota{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb = p.Mailbox
+		uids = append(uids, p.UID)
+	}
+	first := s.blobOf(t, mustGUID(t, s, mb, uids[0])).Container
+	firstPath, _ := s.containerPath(first)
+	if _, err := s.Remove(ctx, mb, uids); err != nil {
+		t.Fatal(err)
+	}
+	// The tombstones go with the next group commit, to the second container.
+	if _, err := s.Append(ctx, "b@example.org", "INBOX", testMessage(99, 100), 0, nil, time.Time{}, Quota{}); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := os.ReadFile(firstPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Compact(ctx, CompactOptions{})
+	if err != nil || res.Compacted < 2 {
+		t.Fatalf("Compact = %+v, %v; want the containers compacted together", res, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The state of a kill between the two unlinks, and the index lost.
+	if err := os.WriteFile(firstPath, saved, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, IndexFile)); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := RebuildIndex(ctx, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.Messages != 1 { // b's, the one live message
+		t.Fatalf("rebuild restored %d messages, want 1 (%d records, %d skipped as deleted): deleted ones came back", rb.Messages, rb.Records, rb.Deleted)
+	}
+}
+
+func mustGUID(t *testing.T, s *Store, mb MailboxID, uid uint32) GUID {
+	t.Helper()
+	info, err := s.Message(mb, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.GUID
 }

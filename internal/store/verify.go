@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -333,7 +334,8 @@ func verifyIndex(tx *bolt.Tx, sc *storeScan, records int, files map[uint64]strin
 // then be made again with the scan, which also sees what follows from it
 // (dangling messages, counters without them).
 func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[uint64]int64) bool {
-	matched := make(map[uint64][]bool, len(sc.byContainer)) // records a blob entry points at
+	cursors := make(map[uint64]*joinCursor, len(sc.byContainer))
+	var cur *joinCursor
 	for _, e := range f.blobs {
 		if e.bad {
 			continue
@@ -342,18 +344,63 @@ func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[u
 		if limit, known := limits[b.Container]; (known && b.Offset >= limit) || (!known && f.indexed[b.Container]) {
 			continue
 		}
-		i, ok := sc.holdsAt(e.guid, b)
-		if !ok {
+		if cur == nil || cur.id != b.Container {
+			if cur = cursors[b.Container]; cur == nil {
+				cur = &joinCursor{id: b.Container, recs: sc.byContainer[b.Container]}
+				cursors[b.Container] = cur
+			}
+		}
+		if !cur.match(e.guid, b) {
 			return false
 		}
-		m := matched[b.Container]
-		if m == nil {
-			m = make([]bool, len(sc.byContainer[b.Container]))
-			matched[b.Container] = m
-		}
-		m[i] = true
+	}
+	matched := make(map[uint64][]bool, len(cursors)) // records a blob entry points at
+	for id, c := range cursors {
+		matched[id] = c.matched
 	}
 	f.addOrphans(sc, files, limits, matched)
+	return true
+}
+
+// joinCursor matches blob entries with one container's records, which are
+// in offset order. Blob entries come in GUID order, and GUIDs grow with
+// time as a container's records do, so the record sought is most often the
+// one after the last found: match gallops from there before it bisects.
+type joinCursor struct {
+	id      uint64
+	recs    []scannedRecord
+	next    int
+	matched []bool
+}
+
+// match reports whether the container holds g's record where b says, and
+// marks it.
+func (c *joinCursor) match(g GUID, b blobRef) bool {
+	lo, hi := 0, len(c.recs)
+	if c.next < hi && c.recs[c.next].loc.offset <= b.Offset {
+		// recs[lo] is at or below b.Offset, recs[lo+step] above it.
+		step := 1
+		lo = c.next
+		for lo+step < hi && c.recs[lo+step].loc.offset <= b.Offset {
+			lo += step
+			step *= 2
+		}
+		hi = min(hi, lo+step)
+	}
+	i, found := slices.BinarySearchFunc(c.recs[lo:hi], b.Offset, func(r scannedRecord, off int64) int { return cmp.Compare(r.loc.offset, off) })
+	i += lo
+	if !found {
+		return false
+	}
+	r := c.recs[i]
+	if r.guid != g || r.loc.metaLen != b.MetaLen || r.loc.bodyLen != b.BodyLen {
+		return false
+	}
+	if c.matched == nil {
+		c.matched = make([]bool, len(c.recs))
+	}
+	c.matched[i] = true
+	c.next = i + 1
 	return true
 }
 

@@ -1,11 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
@@ -133,20 +131,9 @@ func (sc *storeScan) messageCount() int {
 // holds reports whether the scan found message g intact where blob entry
 // b says it is.
 func (sc *storeScan) holds(g GUID, b blobRef) bool {
-	_, ok := sc.holdsAt(g, b)
+	c := joinCursor{recs: sc.byContainer[b.Container]}
+	_, ok := c.find(g, b)
 	return ok
-}
-
-// holdsAt is holds, also giving the record's index in its container's
-// records.
-func (sc *storeScan) holdsAt(g GUID, b blobRef) (int, bool) {
-	recs := sc.byContainer[b.Container]
-	i, found := slices.BinarySearchFunc(recs, b.Offset, func(r scannedRecord, off int64) int { return cmp.Compare(r.loc.offset, off) })
-	if !found {
-		return 0, false
-	}
-	r := recs[i]
-	return i, r.guid == g && r.loc.metaLen == b.MetaLen && r.loc.bodyLen == b.BodyLen
 }
 
 // scanAll reads every container, up to its committed length for those the

@@ -463,7 +463,8 @@ func (s *Store) copyGroup(group []candidate, output uint64, recycled string, buf
 	if err != nil {
 		return nil, err
 	}
-	defer func() { *obuf = out.buf[:0] }()
+	// The buffer goes back to the copier; the output must not write from it.
+	defer func() { *obuf, out.buf = out.buf[:0], nil }()
 	p := &copiedGroup{group: group, out: out}
 	for _, c := range group {
 		sc, problem, err := s.copySource(c, out, buf)
@@ -809,4 +810,12 @@ func removeFile(path string) error {
 		return err
 	}
 	return durable.SyncDir(filepath.Dir(path))
+}
+
+// removeStale removes a temporary file an interrupted run left.
+func removeStale(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
 }

@@ -378,7 +378,6 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 		b.MetaLen, m.metaLen = r.metaLen, r.metaLen
 		size := r.size()
 		off += size
-		c.Size += size
 		b.Refs--
 		if b.Refs > 0 {
 			c.Live += size
@@ -391,7 +390,6 @@ func (w *committer) apply(st *txState, batch []*appendReq, tombs []GUID, contain
 	}
 	q := st.tx.Bucket(bucketTombQueue)
 	for _, gd := range tombs {
-		c.Size += recordHeaderSize
 		off += recordHeaderSize // a tombstone is a bare header
 		if err := q.Delete(gd[:]); err != nil {
 			return nil, nil, 0, err

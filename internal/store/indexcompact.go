@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -132,12 +131,4 @@ func copyIndex(src *bolt.DB, tmp string) error {
 		err = cerr
 	}
 	return err
-}
-
-// removeStale removes a temporary file an interrupted run left.
-func removeStale(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("store: %w", err)
-	}
-	return nil
 }

@@ -106,7 +106,7 @@ func RebuildIndex(ctx context.Context, opts Options, progress func(done, total i
 	}
 
 	tmp := filepath.Join(o.DataDir, IndexFile+".rebuild")
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := removeStale(tmp); err != nil {
 		return res, err
 	}
 	db, err := openIndex(tmp)

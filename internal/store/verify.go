@@ -48,19 +48,7 @@ type blobTable []blobEntry
 // (*from, updated) before it bisects: a run of neighbours costs a
 // comparison or two each instead of a search of the whole table.
 func (t blobTable) findNear(g GUID, from *int) *blobEntry {
-	less := func(i int) bool { return bytes.Compare(t[i].guid[:], g[:]) < 0 }
-	lo := *from
-	if lo > len(t) || (lo > 0 && !less(lo-1)) {
-		lo = 0 // g is not after the last one found
-	}
-	// Every entry before lo is below g; gallop until one is not.
-	hi, step := lo, 1
-	for hi < len(t) && less(hi) {
-		lo = hi + 1
-		hi += step
-		step *= 2
-	}
-	hi = min(hi+1, len(t))
+	lo, hi := gallop(len(t), *from, func(i int) bool { return bytes.Compare(t[i].guid[:], g[:]) < 0 })
 	i, ok := slices.BinarySearchFunc(t[lo:hi], g, func(e blobEntry, g GUID) int { return bytes.Compare(e.guid[:], g[:]) })
 	*from = lo + i
 	if !ok {
@@ -68,6 +56,26 @@ func (t blobTable) findNear(g GUID, from *int) *blobEntry {
 	}
 	*from = lo + i + 1
 	return &t[lo+i]
+}
+
+// gallop narrows the search of n sorted entries for a target to [lo, hi),
+// starting from entry from, where the last search ended: less(i) reports
+// whether entry i sorts before the target. It steps forward 1, 2, 4...
+// entries, so a target near from costs a comparison or two; a target
+// before from starts it over from 0.
+func gallop(n, from int, less func(i int) bool) (lo, hi int) {
+	lo = from
+	if lo > n || (lo > 0 && !less(lo-1)) {
+		lo = 0
+	}
+	// Every entry before lo sorts before the target.
+	hi, step := lo, 1
+	for hi < n && less(hi) {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	return lo, min(hi+1, n)
 }
 
 type mailboxCount struct {
@@ -354,11 +362,7 @@ func (f *indexFix) joinScan(sc *storeScan, files map[uint64]string, limits map[u
 			return false
 		}
 	}
-	matched := make(map[uint64][]bool, len(cursors)) // records a blob entry points at
-	for id, c := range cursors {
-		matched[id] = c.matched
-	}
-	f.addOrphans(sc, files, limits, matched)
+	f.addOrphans(sc, files, limits, cursors)
 	return true
 }
 
@@ -373,27 +377,22 @@ type joinCursor struct {
 	matched []bool
 }
 
-// match reports whether the container holds g's record where b says, and
-// marks it.
-func (c *joinCursor) match(g GUID, b blobRef) bool {
-	lo, hi := 0, len(c.recs)
-	if c.next < hi && c.recs[c.next].loc.offset <= b.Offset {
-		// recs[lo] is at or below b.Offset, recs[lo+step] above it.
-		step := 1
-		lo = c.next
-		for lo+step < hi && c.recs[lo+step].loc.offset <= b.Offset {
-			lo += step
-			step *= 2
-		}
-		hi = min(hi, lo+step)
-	}
+// find returns the index of g's record where b says, if the container
+// holds it there, intact.
+func (c *joinCursor) find(g GUID, b blobRef) (int, bool) {
+	lo, hi := gallop(len(c.recs), c.next, func(i int) bool { return c.recs[i].loc.offset < b.Offset })
 	i, found := slices.BinarySearchFunc(c.recs[lo:hi], b.Offset, func(r scannedRecord, off int64) int { return cmp.Compare(r.loc.offset, off) })
-	i += lo
 	if !found {
-		return false
+		return 0, false
 	}
-	r := c.recs[i]
-	if r.guid != g || r.loc.metaLen != b.MetaLen || r.loc.bodyLen != b.BodyLen {
+	r := c.recs[lo+i]
+	return lo + i, r.guid == g && r.loc.metaLen == b.MetaLen && r.loc.bodyLen == b.BodyLen
+}
+
+// match is find, marking the record found and going on from it.
+func (c *joinCursor) match(g GUID, b blobRef) bool {
+	i, ok := c.find(g, b)
+	if !ok {
 		return false
 	}
 	if c.matched == nil {
@@ -405,17 +404,20 @@ func (c *joinCursor) match(g GUID, b blobRef) bool {
 }
 
 // addOrphans reports the intact records that nothing points at, once per
-// GUID however many copies the containers hold. matched, if not nil,
-// marks the records of each container that a blob entry points at, as
-// joinScan found them: only the others need a look-up.
-func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map[uint64]int64, matched map[uint64][]bool) {
+// GUID however many copies the containers hold. joined, if not nil, holds
+// joinScan's cursors, which marked the records a blob entry points at:
+// only the others need a look-up.
+func (f *indexFix) addOrphans(sc *storeScan, files map[uint64]string, limits map[uint64]int64, joined map[uint64]*joinCursor) {
 	var reported map[GUID]bool
 	near := 0
 	for _, id := range sc.ids {
 		if _, known := limits[id]; !known && f.indexed[id] {
 			continue // a container begun after the check started: uncommitted bytes
 		}
-		m := matched[id]
+		var m []bool
+		if c := joined[id]; c != nil {
+			m = c.matched
+		}
 		for i, r := range sc.byContainer[id] {
 			if m != nil && m[i] {
 				continue

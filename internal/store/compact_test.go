@@ -208,17 +208,12 @@ func TestCompactKeepsTombstonesOfItsOwnSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var uids []uint32
-	var mb MailboxID
-	for i := range 12 { // two containers' worth
-		p, err := s.Append(ctx, "a@example.org", "INBOX", testMessage(i, 8000), 0, nil, time.Time{}, Quota{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		mb = p.Mailbox
-		uids = append(uids, p.UID)
+	guids, mb := appendGUIDs(t, s, "a@example.org", 12, 8000) // two containers' worth
+	uids, err := s.UIDs(mb)
+	if err != nil {
+		t.Fatal(err)
 	}
-	first := s.blobOf(t, mustGUID(t, s, mb, uids[0])).Container
+	first := s.blobOf(t, guids[0]).Container
 	firstPath, _ := s.containerPath(first)
 	if _, err := s.Remove(ctx, mb, uids); err != nil {
 		t.Fatal(err)
@@ -252,13 +247,4 @@ func TestCompactKeepsTombstonesOfItsOwnSources(t *testing.T) {
 	if rb.Messages != 1 { // b's, the one live message
 		t.Fatalf("rebuild restored %d messages, want 1 (%d records, %d skipped as deleted): deleted ones came back", rb.Messages, rb.Records, rb.Deleted)
 	}
-}
-
-func mustGUID(t *testing.T, s *Store, mb MailboxID, uid uint32) GUID {
-	t.Helper()
-	info, err := s.Message(mb, uid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.GUID
 }

@@ -132,6 +132,9 @@ func (r *copyRun) recycle(id uint64, path string) (dst string, ok bool) {
 	}
 	r.prepared[i] = dst
 	r.s.recycled.Add(1)
+	if h := r.s.opts.hooks; h != nil && h.recycled != nil {
+		h.recycled()
+	}
 	return dst, true
 }
 

@@ -83,12 +83,10 @@ type crashEvent struct {
 	Mailbox string   `json:"mailbox,omitempty"`
 	UIDs    []uint32 `json:"uids,omitempty"`
 
-	// evCompactProgress, evCompactDone; Recycled counts the sources
-	// recycled as outputs so far.
-	Done     int64 `json:"done,omitempty"`
-	Total    int64 `json:"total,omitempty"`
-	Millis   int64 `json:"ms,omitempty"`
-	Recycled int64 `json:"recycled,omitempty"`
+	// evCompactProgress, evCompactDone.
+	Done   int64 `json:"done,omitempty"`
+	Total  int64 `json:"total,omitempty"`
+	Millis int64 `json:"ms,omitempty"`
 }
 
 // ackedPlacement is where an acknowledged message was placed.
@@ -407,7 +405,10 @@ func runCrashHelper(cfg helperConfig) error {
 		return err
 	}
 	defer lock.Unlock() // also keeps the lock file from being collected
-	s, err := Open(crashOptions(cfg.DataDir, cfg.ContainerSize, os.Stderr))
+	out := &eventWriter{w: os.Stdout}
+	opts := crashOptions(cfg.DataDir, cfg.ContainerSize, os.Stderr)
+	opts.hooks = &faultHooks{recycled: func() { _ = out.emit(crashEvent{Ev: evRecycled}) }}
+	s, err := Open(opts)
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
@@ -419,7 +420,6 @@ func runCrashHelper(cfg helperConfig) error {
 	if err != nil {
 		return err
 	}
-	out := &eventWriter{w: os.Stdout}
 	if err := out.emit(crashEvent{Ev: evReady}); err != nil {
 		return err
 	}
@@ -509,11 +509,9 @@ func compactReporting(ctx context.Context, s *Store, out *eventWriter) error {
 		return err
 	}
 	start := time.Now()
-	stop := watchRecycling(s, out)
 	res, err := s.Compact(ctx, CompactOptions{Progress: func(done, total int64) {
-		_ = out.emit(crashEvent{Ev: evCompactProgress, Done: done, Total: total, Recycled: s.recycled.Load()})
+		_ = out.emit(crashEvent{Ev: evCompactProgress, Done: done, Total: total})
 	}})
-	stop()
 	if err != nil {
 		return fmt.Errorf("compact: %w", err)
 	}
@@ -521,31 +519,6 @@ func compactReporting(ctx context.Context, s *Store, out *eventWriter) error {
 		return fmt.Errorf("compaction skipped damaged containers: %v", res.Skipped)
 	}
 	return out.emit(crashEvent{Ev: evCompactDone, Done: int64(res.Compacted), Total: int64(res.Candidates), Millis: time.Since(start).Milliseconds()})
-}
-
-// watchRecycling reports each source recycled, as soon as it is: progress
-// comes a group later, often after the pass's last recycling. It stops
-// when stop returns.
-func watchRecycling(s *Store, out *eventWriter) (stop func()) {
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		seen := s.recycled.Load()
-		tick := time.NewTicker(200 * time.Microsecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				if n := s.recycled.Load(); n > seen {
-					seen = n
-					_ = out.emit(crashEvent{Ev: evRecycled, Recycled: n})
-				}
-			}
-		}
-	}()
-	return func() { close(done); <-stopped }
 }
 
 // makeGarbage tops the live messages up to liveTarget bytes, then removes

@@ -215,7 +215,7 @@ func TestCompactIndexKilled(t *testing.T) {
 	want := indexDigest(t, base)
 	// How long a rewrite takes here, to spread the kills over it.
 	timing := t.TempDir()
-	copyDir(t, base, timing)
+	copyTree(t, base, timing)
 	start := time.Now()
 	if sp, err := CompactIndex(Options{DataDir: timing}, 0.4, false); err != nil || !sp.Rewritten {
 		t.Fatalf("%+v, %v", sp, err)
@@ -226,7 +226,7 @@ func TestCompactIndexKilled(t *testing.T) {
 	runs, interrupted := 20, 0
 	for run := range runs {
 		dir := t.TempDir()
-		copyDir(t, base, dir)
+		copyTree(t, base, dir)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestIndexCompactionHelper$")
 		cmd.Env = append(os.Environ(), indexHelperEnv+"="+dir)
 		var stderr bytes.Buffer
@@ -272,28 +272,5 @@ func TestCompactIndexKilled(t *testing.T) {
 	t.Logf("%d of %d rewrites killed before they ended (a rewrite took %v here)", interrupted, runs, took)
 	if interrupted < runs/5 {
 		t.Errorf("only %d of %d kills interrupted a rewrite", interrupted, runs)
-	}
-}
-
-// copyDir copies the regular files under src to dst.
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o750)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o640)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -99,7 +98,7 @@ func runRebuild(ctx context.Context, g *globalOptions) error {
 	if err != nil {
 		return err
 	}
-	err = g.withLock(opts, func() error {
+	return g.withLockOffline(opts, "--rebuild-index", func() error {
 		progress, finish := cli.ByteProgress(g.stderr, g.quiet, "rebuilding")
 		res, err := store.RebuildIndex(ctx, opts, progress)
 		finish()
@@ -127,9 +126,4 @@ func runRebuild(ctx context.Context, g *globalOptions) error {
 		}
 		return nil
 	})
-	var ee *cli.ExitError
-	if errors.As(err, &ee) && ee.Code == exitTempFail {
-		return &cli.ExitError{Code: exitTempFail, Err: fmt.Errorf("%w; --rebuild-index works offline only: stop axd first", ee.Err)}
-	}
-	return err
 }

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 
 	"github.com/spf13/cobra"
 
@@ -48,14 +47,14 @@ func runIndex(ctx context.Context, g *globalOptions, o *indexOptions) error {
 	if err != nil {
 		return err
 	}
-	err = g.withLock(opts, func() error {
+	return g.withLockOffline(opts, "index", func() error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := os.Stat(filepath.Join(opts.DataDir, store.IndexFile)); errors.Is(err, os.ErrNotExist) {
+		sp, err := store.CompactIndex(opts, o.threshold/100, o.dryRun)
+		if errors.Is(err, fs.ErrNotExist) {
 			return &cli.ExitError{Code: exitConfig, Err: fmt.Errorf("%s has no %s: not a store, or its index is lost (axcompact check --rebuild-index)", opts.DataDir, store.IndexFile)}
 		}
-		sp, err := store.CompactIndex(opts, o.threshold/100, o.dryRun)
 		if err != nil {
 			return err
 		}
@@ -71,9 +70,4 @@ func runIndex(ctx context.Context, g *globalOptions, o *indexOptions) error {
 		}
 		return nil
 	})
-	var ee *cli.ExitError
-	if errors.As(err, &ee) && ee.Code == exitTempFail {
-		return &cli.ExitError{Code: exitTempFail, Err: fmt.Errorf("%w; index works offline only: stop axd first", ee.Err)}
-	}
-	return err
 }

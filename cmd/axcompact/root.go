@@ -92,6 +92,17 @@ func (g *globalOptions) withLock(opts store.Options, fn func() error) error {
 	return fn()
 }
 
+// withLockOffline is withLock for what works offline only (what): a held
+// lock says to stop axd.
+func (g *globalOptions) withLockOffline(opts store.Options, what string, fn func() error) error {
+	err := g.withLock(opts, fn)
+	var ee *cli.ExitError
+	if errors.As(err, &ee) && ee.Code == exitTempFail {
+		return &cli.ExitError{Code: exitTempFail, Err: fmt.Errorf("%w; %s works offline only: stop axd first", ee.Err, what)}
+	}
+	return err
+}
+
 // withStore runs offline on the store, under the data-dir lock; when axd
 // holds the lock, it runs online through axd's control socket instead.
 func (g *globalOptions) withStore(ctx context.Context, offline func(*store.Store) error, online func(*control.Client) error) error {
